@@ -1,0 +1,16 @@
+/// The limits the format enforces on every change, named so the spec and the errors can
+/// quote them. A change over any limit is rejected as malformed before it touches state.
+public enum Limits {
+    /// The largest encoded change accepted (a note with a long body fits many times over).
+    public static let maximumChangeBytes = 4 * 1024 * 1024
+    /// The most entity groups in one change.
+    public static let maximumGroups = 10_000
+    /// The most ops in one change.
+    public static let maximumOperations = 100_000
+    /// The longest field name.
+    public static let maximumFieldNameBytes = 64
+    /// The longest record type name.
+    public static let maximumTypeNameBytes = 64
+    /// The most preds/observed tags one op may name.
+    public static let maximumReferences = 1_000
+}
