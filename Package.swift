@@ -14,7 +14,7 @@ let upcoming: [SwiftSetting] = [
 
 let package = Package(
     name: "kcsync",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "SyncCore", targets: ["SyncCore"]),
         .library(name: "SyncProtocol", targets: ["SyncProtocol"]),

@@ -1,0 +1,189 @@
+public import SyncCore
+import Foundation
+import GRDB
+import Synchronization
+public import SyncProtocol
+
+/// Collects the ops of one local change inside its write transaction.
+///
+/// Every method reads the entity's current state first, so register writes name the heads they
+/// overwrite (`pred`), set removes name the tags they saw, and text edits hang from the right
+/// characters. Each op is applied to the working state at once: later ops in the same change
+/// see earlier ones.
+public struct ChangeBuilder: ~Copyable {
+    /// The scope the change goes into.
+    public let scope: Scope
+    /// The change's clock reading; op ids derive from it.
+    public let timestamp: Timestamp
+    let replica: ReplicaID
+    let scopeID: Int64
+    let db: Database
+    let schemas: [String: Materializer]
+    var working: WorkingSet
+    var groups: [EntityOperations] = []
+    var operationCount = 0
+    var generator = SystemRandomNumberGenerator()
+
+    init(scope: Scope, scopeID: Int64, timestamp: Timestamp, replica: ReplicaID, db: Database, materializers: [String: Materializer]) {
+        self.scope = scope
+        self.scopeID = scopeID
+        self.timestamp = timestamp
+        self.replica = replica
+        self.db = db
+        self.schemas = materializers
+        working = WorkingSet(materializers: materializers)
+    }
+
+    /// A new entity id (time-ordered), registered as new so nothing is looked up for it.
+    public mutating func newEntity(type: String) -> EntityID {
+        let id = EntityID(millis: timestamp.millis, using: &generator)
+        working.markNew(WorkingSet.Key(scope: scopeID, entity: id), type: type)
+        return id
+    }
+
+    /// The entity's state as this change has left it so far; nil if it does not exist.
+    public mutating func state(of entity: EntityID, type: String) throws(SyncError) -> EntityState? {
+        let key = WorkingSet.Key(scope: scopeID, entity: entity)
+        let state = try ReplicaStore.wrap("read an entity") { try working.state(key, type: type, db: db) }
+        return state == EntityState() ? nil : state
+    }
+
+    /// Writes a register field. Writing the value it already shows (without a conflict) is a no-op.
+    public mutating func assign(_ value: Value, to field: String, of entity: EntityID, type: String) throws(SyncError) {
+        let register = try current(entity, type: type).registers[field]
+        if let register, !register.isConflicted, register.winner?.value == value { return }
+        try append(RecordOperation(field: field, kind: .assign(value, pred: register?.pred ?? [])), to: entity, type: type)
+    }
+
+    /// Adds an element to a set field.
+    public mutating func add(_ element: Value, to field: String, of entity: EntityID, type: String) throws(SyncError) {
+        if try current(entity, type: type).sets[field]?.contains(element) == true { return }
+        try append(RecordOperation(field: field, kind: .add(element)), to: entity, type: type)
+    }
+
+    /// Removes an element from a set field (the tags seen here; a concurrent add wins).
+    public mutating func remove(_ element: Value, from field: String, of entity: EntityID, type: String) throws(SyncError) {
+        let tags = try current(entity, type: type).sets[field]?.liveTags(of: element) ?? []
+        guard !tags.isEmpty else { return }
+        try append(RecordOperation(field: field, kind: .remove(element, observed: tags)), to: entity, type: type)
+    }
+
+    /// Makes a text field read `text`, as the smallest edit of the current text: concurrent
+    /// edits elsewhere in the text survive the merge.
+    public mutating func setText(_ text: String, field: String, of entity: EntityID, type: String) throws(SyncError) {
+        let sequence = try current(entity, type: type).texts[field] ?? TextSequence()
+        let (deletions, insertion) = sequence.edits(to: text)
+        if !deletions.isEmpty {
+            try append(RecordOperation(field: field, kind: .deleteText(deletions)), to: entity, type: type)
+        }
+        if let insertion {
+            let updated = try current(entity, type: type).texts[field] ?? TextSequence()
+            let op = updated.insertion(at: insertion.index, text: insertion.text)
+            try append(RecordOperation(field: field, kind: .insertText(op)), to: entity, type: type)
+        }
+    }
+
+    /// Inserts text at a visible position of a text field.
+    public mutating func insertText(_ text: String, at index: Int, field: String, of entity: EntityID, type: String) throws(SyncError) {
+        guard !text.isEmpty else { return }
+        let sequence = try current(entity, type: type).texts[field] ?? TextSequence()
+        guard index >= 0, index <= sequence.text.unicodeScalars.count else {
+            throw SyncError(.invalidArgument, "text position \(index) is outside the text")
+        }
+        try append(RecordOperation(field: field, kind: .insertText(sequence.insertion(at: index, text: text))), to: entity, type: type)
+    }
+
+    /// Marks the entity deleted.
+    public mutating func delete(_ entity: EntityID, type: String) throws(SyncError) {
+        let state = try current(entity, type: type)
+        try append(RecordOperation(field: "", kind: .delete(seen: state.newestStamp)), to: entity, type: type)
+    }
+
+    /// Erases the entity (AVG): its content goes from every replica, the op log included.
+    public mutating func erase(_ entity: EntityID, type: String) throws(SyncError) {
+        try append(RecordOperation(field: "", kind: .erase), to: entity, type: type, ownGroup: true)
+    }
+
+    private mutating func current(_ entity: EntityID, type: String) throws(SyncError) -> EntityState {
+        let key = WorkingSet.Key(scope: scopeID, entity: entity)
+        if try ReplicaStore.wrap("check erasure", { try working.isErased(key, db: db) }) {
+            throw SyncError(.erased, "entity \(entity.hex) was erased; it takes no more edits")
+        }
+        return try ReplicaStore.wrap("read an entity") { try working.state(key, type: type, db: db) }
+    }
+
+    private mutating func append(_ op: RecordOperation, to entity: EntityID, type: String, ownGroup: Bool = false) throws(SyncError) {
+        if let schema = schemas[type]?.schema { try schema.validate(op) }
+        let key = WorkingSet.Key(scope: scopeID, entity: entity)
+        let stamp = OpID(timestamp: timestamp, replica: replica, index: UInt32(operationCount))
+        try ReplicaStore.wrap("apply an op") { try working.apply(op, stamp: stamp, to: key, type: type, db: db) }
+        operationCount += 1
+        // A new group whenever the entity changes, so op indices never shift; erase stands alone.
+        if !ownGroup, let last = groups.last, last.entity == entity, last.type == type,
+           !last.operations.contains(where: { if case .erase = $0.kind { true } else { false } }) {
+            groups[groups.count - 1].operations.append(op)
+        } else {
+            groups.append(EntityOperations(entity: entity, type: type, operations: [op]))
+        }
+    }
+}
+
+extension ReplicaStore {
+    /// Writes one local change in `scope`: runs `body` to collect ops, then signs the change,
+    /// appends it to the log, bumps the version vector and updates the materialized rows, all in
+    /// one durable transaction. Returns the change, or nil when `body` wrote nothing.
+    @discardableResult
+    public func write(
+        in scope: Scope, _ body: (inout ChangeBuilder) throws(SyncError) -> Void
+    ) throws(SyncError) -> SignedChange? {
+        try ReplicaStore.wrap("write a change") {
+            try writer.write { db -> SignedChange? in
+                guard let scopeID = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [scope.name]) else {
+                    throw SyncError(.scopeNotAllowed, "this replica does not hold scope \(scope)")
+                }
+                let wall = wallClock()
+                let timestamp = clock.withLock { $0.tick(wallMillis: wall) }
+                var builder = ChangeBuilder(scope: scope, scopeID: scopeID, timestamp: timestamp, replica: replicaID,
+                                            db: db, materializers: materializers)
+                try body(&builder)
+                guard !builder.groups.isEmpty else { return nil }
+                for group in builder.groups {
+                    let key = WorkingSet.Key(scope: scopeID, entity: group.entity)
+                    try policy.check(scope, group, builder.working.entries[key]?.state ?? EntityState())
+                }
+                let selfID = try replicaRowID(db, replica: replicaID, publicKey: key.publicKey)
+                let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM head WHERE scope = ? AND replica = ?",
+                                            arguments: [scopeID, selfID])
+                let seq: UInt64 = (head?["seq"] ?? 0) + 1
+                let previous: [UInt8] = head.map { Array($0["hash"] as Data) } ?? []
+                let change = SignedChange(scope: scope, seq: seq, timestamp: timestamp, previous: previous,
+                                          operations: builder.groups, key: key)
+                try insert(db, change: change, bytes: change.serialized(), scopeID: scopeID, replicaRowID: selfID)
+                try upsertHead(db, scopeID: scopeID, replicaRowID: selfID, seq: seq, timestamp: timestamp, hash: change.headerHash)
+                try builder.working.flush(db, store: self)
+                return change
+            }
+        }
+    }
+
+    func replicaRowID(_ db: Database, replica: ReplicaID, publicKey: [UInt8]) throws -> Int64 {
+        let lookup = try db.cachedStatement(sql: "SELECT id FROM replica WHERE replica = ?")
+        if let id = try Int64.fetchOne(lookup, arguments: [Data(replica.bytes)]) { return id }
+        try db.execute(sql: "INSERT INTO replica (replica, publicKey) VALUES (?, ?)", arguments: [Data(replica.bytes), Data(publicKey)])
+        return db.lastInsertedRowID
+    }
+
+    func insert(_ db: Database, change: SignedChange, bytes: Data, scopeID: Int64, replicaRowID: Int64) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO change (scope, replica, seq, timestamp, bytes) VALUES (?, ?, ?, ?, ?)")
+        try statement.execute(arguments: [scopeID, replicaRowID, Int64(change.header.seq),
+                                          Int64(bitPattern: change.header.timestamp.rawValue), bytes])
+    }
+
+    func upsertHead(_ db: Database, scopeID: Int64, replicaRowID: Int64, seq: UInt64, timestamp: Timestamp, hash: [UInt8]) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO head (scope, replica, seq, timestamp, hash) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (scope, replica) DO UPDATE SET seq = excluded.seq, timestamp = excluded.timestamp, hash = excluded.hash
+            """)
+        try statement.execute(arguments: [scopeID, replicaRowID, Int64(seq), Int64(bitPattern: timestamp.rawValue), Data(hash)])
+    }
+}

@@ -1,0 +1,220 @@
+public import Foundation
+public import GRDB
+public import SyncCore
+public import SyncProtocol
+import Synchronization
+
+/// One replica: a SQLite database holding a signed change log, the materialized records, the
+/// version vectors, the conflict journal and the replica's key.
+///
+/// This is the one façade over the database (in the style of GRDB's `AppDatabase`): it runs
+/// the named migrations when it opens, and every method keeps the invariants. Writing a local
+/// change (``write(in:_:)``) and applying remote ones (``apply(_:)``) are each one
+/// transaction: the change log, the version vector and the materialized rows move together
+/// or not at all. Commits use `synchronous=FULL` in WAL mode, so a write that returned has
+/// survived a crash.
+public final class ReplicaStore: Sendable {
+    /// This replica's id (derived from its key).
+    public let replicaID: ReplicaID
+    let key: ReplicaKey
+    let writer: any DatabaseWriter
+    let materializers: [String: Materializer]
+    let clock: Mutex<HybridLogicalClock>
+    let wallClock: @Sendable () -> UInt64
+    let policy: AdmissionPolicy
+
+    /// Decides whether a group of ops may enter a scope. The kc domain uses it for the AVG rules
+    /// (nothing pupil-level or sensitive in a board scope); the engine calls it for local writes
+    /// and for every remote change, before anything is stored.
+    public struct AdmissionPolicy: Sendable {
+        let check: @Sendable (Scope, EntityOperations, EntityState) throws(SyncError) -> Void
+
+        /// A policy from a check; `state` is the entity's state after the ops.
+        public init(_ check: @escaping @Sendable (Scope, EntityOperations, EntityState) throws(SyncError) -> Void) {
+            self.check = check
+        }
+
+        /// Admits everything.
+        public static let admitAll = AdmissionPolicy { _, _, _ throws(SyncError) in }
+    }
+
+    /// The wall clock in milliseconds since 1970.
+    public static let systemClock: @Sendable () -> UInt64 = {
+        UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+    }
+
+    /// Opens (or creates) the replica in `writer`, runs the migrations, and loads or makes the
+    /// replica's key.
+    public init(
+        _ writer: any DatabaseWriter, schemas: [RecordSchema], policy: AdmissionPolicy = .admitAll,
+        wallClock: @escaping @Sendable () -> UInt64 = ReplicaStore.systemClock
+    ) throws(SyncError) {
+        self.writer = writer
+        self.wallClock = wallClock
+        self.policy = policy
+        materializers = Dictionary(schemas.map { ($0.name, Materializer(schema: $0)) }, uniquingKeysWith: { a, _ in a })
+        let (key, last) = try ReplicaStore.wrap("open the replica database") {
+            try ReplicaStore.migrator(schemas: schemas).migrate(writer)
+            return try writer.write { db -> (ReplicaKey, UInt64) in
+                let key: ReplicaKey
+                if let row = try Row.fetchOne(db, sql: "SELECT privateKey FROM identity") {
+                    key = try ReplicaKey(rawRepresentation: row["privateKey"] as Data)
+                } else {
+                    key = ReplicaKey()
+                    try db.execute(sql: "INSERT INTO identity (singleton, replica, privateKey) VALUES (1, ?, ?)",
+                                   arguments: [Data(key.replicaID.bytes), key.rawRepresentation])
+                }
+                let last = try UInt64.fetchOne(db, sql: "SELECT MAX(timestamp) FROM head") ?? 0
+                return (key, last)
+            }
+        }
+        self.key = key
+        self.replicaID = key.replicaID
+        clock = Mutex(HybridLogicalClock(last: Timestamp(rawValue: last)))
+    }
+
+    /// Opens the replica stored in the file at `path`, in WAL mode with `synchronous=FULL`.
+    public static func open(
+        path: String, schemas: [RecordSchema], policy: AdmissionPolicy = .admitAll,
+        wallClock: @escaping @Sendable () -> UInt64 = ReplicaStore.systemClock
+    ) throws(SyncError) -> ReplicaStore {
+        let pool = try wrap("open \(path)") { try DatabasePool(path: path, configuration: configuration()) }
+        return try ReplicaStore(pool, schemas: schemas, policy: policy, wallClock: wallClock)
+    }
+
+    /// A replica in memory, for tests.
+    public static func inMemory(
+        schemas: [RecordSchema], policy: AdmissionPolicy = .admitAll,
+        wallClock: @escaping @Sendable () -> UInt64 = ReplicaStore.systemClock
+    ) throws(SyncError) -> ReplicaStore {
+        let queue = try wrap("open an in-memory database") { try DatabaseQueue(configuration: configuration()) }
+        return try ReplicaStore(queue, schemas: schemas, policy: policy, wallClock: wallClock)
+    }
+
+    /// The configuration every replica database uses: foreign keys on, `synchronous=FULL`.
+    public static func configuration() -> Configuration {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return config
+    }
+
+    /// Runs `body`, wrapping any database error in a ``SyncError`` with code `storage`.
+    static func wrap<T>(_ what: String, _ body: () throws -> T) throws(SyncError) -> T {
+        do {
+            return try body()
+        } catch let error as SyncError {
+            throw error
+        } catch let error as DatabaseError {
+            throw SyncError(.storage, "could not \(what): \(error.message ?? "database error")", underlying: error)
+        } catch {
+            throw SyncError(.storage, "could not \(what)", underlying: error)
+        }
+    }
+
+    // MARK: - Scopes
+
+    /// Makes this replica hold `scope`: from now on it writes and accepts changes there.
+    public func addScope(_ scope: Scope) throws(SyncError) {
+        try ReplicaStore.wrap("add scope \(scope)") {
+            try writer.write { db in
+                try db.execute(sql: "INSERT OR IGNORE INTO scope (name) VALUES (?)", arguments: [scope.name])
+            }
+        }
+    }
+
+    /// The scopes this replica holds, sorted by name.
+    public func scopes() throws(SyncError) -> [Scope] {
+        try ReplicaStore.wrap("read scopes") {
+            try writer.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM scope ORDER BY name").map { try Scope(parsing: $0) }
+            }
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The version vector of `scope`.
+    public func versionVector(_ scope: Scope) throws(SyncError) -> VersionVector {
+        try ReplicaStore.wrap("read the version vector") {
+            try writer.read { db in try ReplicaStore.versionVector(db, scope: scope) }
+        }
+    }
+
+    static func versionVector(_ db: Database, scope: Scope) throws -> VersionVector {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT replica.replica, head.seq FROM head
+            JOIN replica ON replica.id = head.replica JOIN scope ON scope.id = head.scope
+            WHERE scope.name = ?
+            """, arguments: [scope.name])
+        var vector = VersionVector()
+        for row in rows { vector[ReplicaID(bytes: row[0] as Data)!] = row[1] }
+        return vector
+    }
+
+    /// The number of changes held in `scope`.
+    public func changeCount(_ scope: Scope) throws(SyncError) -> Int {
+        try ReplicaStore.wrap("count changes") {
+            try writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM change JOIN scope ON scope.id = change.scope WHERE scope.name = ?",
+                                 arguments: [scope.name]) ?? 0
+            }
+        }
+    }
+
+    /// The changes of `scope` that a replica with vector `known` lacks, each replica's in seq
+    /// order, at most `limit` of them: the bytes to send.
+    public func changes(in scope: Scope, missingFrom known: VersionVector, limit: Int = .max) throws(SyncError) -> [Data] {
+        try ReplicaStore.wrap("read changes") {
+            try writer.read { db in
+                guard let scopeID = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [scope.name]) else { return [] }
+                let ours = try ReplicaStore.versionVector(db, scope: scope)
+                var out: [Data] = []
+                for (replica, range) in ours.missing(from: known).sorted(by: { $0.key < $1.key }) {
+                    guard out.count < limit else { break }
+                    let rows = try Data.fetchAll(db, sql: """
+                        SELECT change.bytes FROM change JOIN replica ON replica.id = change.replica
+                        WHERE change.scope = ? AND replica.replica = ? AND change.seq BETWEEN ? AND ?
+                        ORDER BY change.seq LIMIT ?
+                        """, arguments: [scopeID, Data(replica.bytes), range.lowerBound, range.upperBound, limit - out.count])
+                    out.append(contentsOf: rows)
+                }
+                return out
+            }
+        }
+    }
+
+    /// The state of one entity, if this replica holds it (nil if unknown or erased).
+    public func entityState(_ entity: EntityID, type: String, in scope: Scope) throws(SyncError) -> EntityState? {
+        try ReplicaStore.wrap("read an entity") {
+            try writer.read { db in
+                guard let scopeID = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [scope.name]) else { return nil }
+                if let materializer = materializers[type] {
+                    return try materializer.load(db, scope: scopeID, id: Data(entity.bytes))
+                }
+                return try Data.fetchOne(db, sql: "SELECT crdt FROM foreignEntity WHERE scope = ? AND id = ?",
+                                         arguments: [scopeID, Data(entity.bytes)]).map { try EntityState(serialized: $0) }
+            }
+        }
+    }
+
+    /// The ids of the entities of `type` in `scope`, deleted ones included, in id order.
+    public func entityIDs(type: String, in scope: Scope) throws(SyncError) -> [EntityID] {
+        guard let materializer = materializers[type] else { return [] }
+        return try ReplicaStore.wrap("list entities") {
+            try writer.read { db in
+                try Data.fetchAll(db, sql: """
+                    SELECT id FROM \(materializer.table) WHERE scope = (SELECT id FROM scope WHERE name = ?) ORDER BY id
+                    """, arguments: [scope.name]).compactMap { EntityID(bytes: $0) }
+            }
+        }
+    }
+
+    /// Runs a read-only query on the database (for reports and the layers above).
+    public func read<T>(_ body: (Database) throws -> T) throws(SyncError) -> T {
+        try ReplicaStore.wrap("read") { try writer.read(body) }
+    }
+}
+
