@@ -51,12 +51,18 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "SyncTestKit",
+            dependencies: ["SyncCore", "SyncProtocol", "SyncStore"],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "kcsync-bench",
             dependencies: [
                 "SyncCore",
                 "SyncProtocol",
                 "SyncStore",
+                "SyncTestKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -65,7 +71,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "kcsync-crash-writer",
-            dependencies: ["SyncCore", "SyncProtocol", "SyncStore"],
+            dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "SyncTestKit"],
             path: "Tools/kcsync-crash-writer",
             swiftSettings: upcoming
         ),
@@ -73,18 +79,20 @@ let package = Package(
             name: "SyncCoreTests",
             dependencies: [
                 "SyncCore",
+                "SyncTestKit",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "SyncProtocolTests",
-            dependencies: ["SyncCore", "SyncProtocol"],
+            dependencies: ["SyncCore", "SyncProtocol", "SyncTestKit"],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "SyncStoreTests",
-            dependencies: ["SyncCore", "SyncProtocol", "SyncStore"],
+            dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "SyncTestKit", "kcsync-crash-writer",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming
         ),
     ]

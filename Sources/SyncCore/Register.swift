@@ -43,9 +43,11 @@ public struct Register: Hashable, Sendable {
     /// Applies a write; returns false if it was already applied (or already overwritten).
     @discardableResult
     public mutating func apply(_ value: Value, stamp: OpID, pred: [OpID]) -> Bool {
-        if superseded.contains(stamp) || heads.contains(where: { $0.stamp == stamp }) { return false }
+        if heads.contains(where: { $0.stamp == stamp }) { return false }
+        // A write overwritten before it arrived still overwrote its own preds.
         superseded.formUnion(pred)
         heads.removeAll { superseded.contains($0.stamp) }
+        if superseded.contains(stamp) { return false }
         let at = heads.firstIndex { stamp < $0.stamp } ?? heads.endIndex
         heads.insert(Head(value: value, stamp: stamp), at: at)
         return true

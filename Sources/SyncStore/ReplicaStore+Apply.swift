@@ -12,12 +12,15 @@ public struct ApplyResult: Sendable, Equatable {
     public var duplicates: Int
     /// Payload groups dropped on arrival because their entity was erased here.
     public var erasedOnArrival: Int
+    /// Entities erased by the changes applied.
+    public var erasures: Int
 
     /// Creates a result.
-    public init(applied: Int = 0, duplicates: Int = 0, erasedOnArrival: Int = 0) {
+    public init(applied: Int = 0, duplicates: Int = 0, erasedOnArrival: Int = 0, erasures: Int = 0) {
         self.applied = applied
         self.duplicates = duplicates
         self.erasedOnArrival = erasedOnArrival
+        self.erasures = erasures
     }
 }
 
@@ -68,7 +71,7 @@ extension ReplicaStore {
     private func apply(changes: [SignedChange], original: [Data]?) throws(SyncError) -> ApplyResult {
         let wall = wallClock()
         let skewCheck = clock.withLock { $0 }
-        return try ReplicaStore.wrap("apply changes") {
+        let result = try ReplicaStore.wrap("apply changes") {
             try writer.write { db -> ApplyResult in
                 var result = ApplyResult()
                 var scopeIDs: [Scope: Int64] = [:]
@@ -173,12 +176,15 @@ extension ReplicaStore {
                                    timestamp: chain.timestamp, hash: chain.hash)
                 }
                 try working.flush(db, store: self)
+                result.erasures = working.erasureCount
                 if newest > .zero {
                     clock.withLock { try? $0.observe(newest, wallMillis: wall) }
                 }
                 return result
             }
         }
+        if result.erasures > 0 { checkpointAfterErasure() }
+        return result
     }
 
     private func loadChain(_ db: Database, scopeID: Int64, header: ChangeHeader, name: String) throws -> Chain {

@@ -33,9 +33,11 @@ extension ReplicaStore {
     /// replica that holds the scope.
     @discardableResult
     public func erase(_ entity: EntityID, type: String, in scope: Scope) throws(SyncError) -> SignedChange? {
-        try write(in: scope) { builder throws(SyncError) in
+        let change = try write(in: scope) { builder throws(SyncError) in
             try builder.erase(entity, type: type)
         }
+        checkpointAfterErasure()
+        return change
     }
 
     /// The entities erased in `scope`.

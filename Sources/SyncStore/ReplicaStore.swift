@@ -97,6 +97,8 @@ public final class ReplicaStore: Sendable {
         config.foreignKeysEnabled = true
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Deleted content is overwritten with zeros, so an AVG erasure leaves no trace in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         return config
     }
@@ -210,6 +212,13 @@ public final class ReplicaStore: Sendable {
                     """, arguments: [scope.name]).compactMap { EntityID(bytes: $0) }
             }
         }
+    }
+
+    /// Moves the write-ahead log into the database file and truncates it, so erased content
+    /// does not linger in old page images of the log.
+    func checkpointAfterErasure() {
+        guard let pool = writer as? DatabasePool else { return }
+        _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
     /// Runs a read-only query on the database (for reports and the layers above).

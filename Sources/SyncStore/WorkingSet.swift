@@ -24,6 +24,9 @@ struct WorkingSet {
     private var erasedCache: [Key: Bool] = [:]
     let materializers: [String: Materializer]
 
+    /// The number of entities erased in this transaction.
+    var erasureCount: Int { erasures.count }
+
     init(materializers: [String: Materializer]) {
         self.materializers = materializers
     }
