@@ -44,8 +44,14 @@ public struct ChangeHeader: Hashable, Sendable {
         self.authorKey = authorKey
     }
 
-    /// The id of the `index`th op of this change.
-    public func opID(_ index: Int) -> OpID {
-        OpID(timestamp: timestamp, replica: replica, index: UInt32(index))
+    /// The id of the op at `position` in payload group `group`.
+    public func opID(group: Int, position: Int) -> OpID {
+        OpID(timestamp: timestamp, replica: replica, index: ChangeHeader.opIndex(group: group, position: position))
+    }
+
+    /// An op's index within its change: `group << 16 | position`. It depends only on the op's
+    /// own group, so it stays the same when other groups of the change are erased.
+    public static func opIndex(group: Int, position: Int) -> UInt32 {
+        UInt32(group) << 16 | UInt32(position)
     }
 }

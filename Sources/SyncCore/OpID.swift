@@ -1,5 +1,5 @@
 /// The identity of one op: the clock reading of its change, the writing replica, and the op's
-/// position within the change.
+/// place within the change (see ``ChangeHeader/opIndex(group:position:)``).
 ///
 /// Op ids order last-writer-wins registers, tag set additions and name text runs. They compare
 /// by timestamp, then replica, then index: a total order every replica agrees on.
@@ -8,7 +8,7 @@ public struct OpID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let timestamp: Timestamp
     /// The replica that wrote the change.
     public let replica: ReplicaID
-    /// The op's position in its change, counting across all groups.
+    /// The op's place in its change: payload group `<< 16 |` position in the group.
     public let index: UInt32
 
     /// Creates an op id.

@@ -187,7 +187,9 @@ extension EntityOperations {
         guard !p.type.isEmpty, p.type.utf8.count <= Limits.maximumTypeNameBytes else {
             throw malformed("a record type name must be 1 to \(Limits.maximumTypeNameBytes) bytes")
         }
-        guard !p.ops.isEmpty else { throw malformed("an entity group holds no ops") }
+        guard !p.ops.isEmpty, p.ops.count <= Limits.maximumOperationsPerGroup else {
+            throw malformed("an entity group holds 1 to \(Limits.maximumOperationsPerGroup) ops")
+        }
         var ops: [RecordOperation] = []
         ops.reserveCapacity(p.ops.count)
         for op in p.ops { ops.append(try RecordOperation(proto: op)) }

@@ -5,8 +5,8 @@ public enum Limits {
     public static let maximumChangeBytes = 4 * 1024 * 1024
     /// The most entity groups in one change.
     public static let maximumGroups = 10_000
-    /// The most ops in one change.
-    public static let maximumOperations = 100_000
+    /// The most ops in one payload group (an op's index keeps 16 bits for its position).
+    public static let maximumOperationsPerGroup = 65_535
     /// The longest field name.
     public static let maximumFieldNameBytes = 64
     /// The longest record type name.

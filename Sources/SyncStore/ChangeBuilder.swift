@@ -21,7 +21,6 @@ public struct ChangeBuilder: ~Copyable {
     let schemas: [String: Materializer]
     var working: WorkingSet
     var groups: [EntityOperations] = []
-    var operationCount = 0
     var generator = SystemRandomNumberGenerator()
 
     init(scope: Scope, scopeID: Int64, timestamp: Timestamp, replica: ReplicaID, db: Database, materializers: [String: Materializer]) {
@@ -114,14 +113,22 @@ public struct ChangeBuilder: ~Copyable {
 
     private mutating func append(_ op: RecordOperation, to entity: EntityID, type: String, ownGroup: Bool = false) throws(SyncError) {
         if let schema = schemas[type]?.schema { try schema.validate(op) }
-        let key = WorkingSet.Key(scope: scopeID, entity: entity)
-        let stamp = OpID(timestamp: timestamp, replica: replica, index: UInt32(operationCount))
-        try ReplicaStore.wrap("apply an op") { try working.apply(op, stamp: stamp, to: key, type: type, db: db) }
-        operationCount += 1
-        // A new group whenever the entity changes, so op indices never shift; erase stands alone.
+        // A new group whenever the entity changes; an erase stands alone in its group.
+        let joinLast: Bool
         if !ownGroup, let last = groups.last, last.entity == entity, last.type == type,
+           last.operations.count < Limits.maximumOperationsPerGroup,
            !last.operations.contains(where: { if case .erase = $0.kind { true } else { false } }) {
-            groups[groups.count - 1].operations.append(op)
+            joinLast = true
+        } else {
+            joinLast = false
+        }
+        let group = joinLast ? groups.count - 1 : groups.count
+        let position = joinLast ? groups[group].operations.count : 0
+        let key = WorkingSet.Key(scope: scopeID, entity: entity)
+        let stamp = OpID(timestamp: timestamp, replica: replica, index: ChangeHeader.opIndex(group: group, position: position))
+        try ReplicaStore.wrap("apply an op") { try working.apply(op, stamp: stamp, to: key, type: type, db: db) }
+        if joinLast {
+            groups[group].operations.append(op)
         } else {
             groups.append(EntityOperations(entity: entity, type: type, operations: [op]))
         }

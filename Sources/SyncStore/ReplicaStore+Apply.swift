@@ -121,12 +121,10 @@ extension ReplicaStore {
 
                     // Apply the ops; groups of erased entities are dropped before anything is stored.
                     var erasedHere = 0
-                    var index = 0
                     var erasedGroups: [Int] = []
                     for (g, group) in change.groups.enumerated() {
                         guard case .operations(let bytes) = group else { continue }
                         let ops = try EntityOperations(serialized: bytes)
-                        defer { index += ops.operations.count }
                         let hasErase = ops.operations.contains { if case .erase = $0.kind { true } else { false } }
                         if hasErase && ops.operations.count > 1 {
                             throw SyncError(.malformedChange, "\(name): an erase must stand alone in its group")
@@ -141,7 +139,7 @@ extension ReplicaStore {
                             continue
                         }
                         for (offset, op) in ops.operations.enumerated() {
-                            try working.apply(op, stamp: header.opID(index + offset), to: key, type: ops.type, db: db)
+                            try working.apply(op, stamp: header.opID(group: g, position: offset), to: key, type: ops.type, db: db)
                         }
                         if !hasErase {
                             try policy.check(header.scope, ops, working.entries[key]?.state ?? EntityState())

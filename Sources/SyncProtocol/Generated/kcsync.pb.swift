@@ -136,7 +136,8 @@ public nonisolated struct Kcsync_V1_Value: Sendable {
 }
 
 /// The identity of one op: the change's hybrid logical clock, its replica, and the op's
-/// position in the change (counting across all groups of the change).
+/// place in the change: index = group position << 16 | position within the group, so an
+/// op's id does not change when other groups of its change are erased.
 public nonisolated struct Kcsync_V1_OpID: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
