@@ -22,6 +22,7 @@ struct WorkingSet {
     private var conflicts: [(Key, String, ConflictEvent)] = []
     private var erasures: [Key: Timestamp] = [:]
     private var erasedCache: [Key: Bool] = [:]
+    private var scopeHasErasures: [Int64: Bool] = [:]
     let materializers: [String: Materializer]
 
     /// The number of entities erased in this transaction.
@@ -35,6 +36,14 @@ struct WorkingSet {
     mutating func isErased(_ key: Key, db: Database) throws -> Bool {
         if erasures[key] != nil { return true }
         if let cached = erasedCache[key] { return cached }
+        // Most scopes have no erasures at all: ask once per scope, not once per entity.
+        if let any = scopeHasErasures[key.scope] {
+            if !any { return false }
+        } else {
+            let any = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM erased WHERE scope = ?)", arguments: [key.scope]) ?? false
+            scopeHasErasures[key.scope] = any
+            if !any { return false }
+        }
         let statement = try db.cachedStatement(sql: "SELECT 1 FROM erased WHERE scope = ? AND entity = ?")
         let erased = try Bool.fetchOne(statement, arguments: [key.scope, Data(key.entity.bytes)]) ?? false
         erasedCache[key] = erased
@@ -43,6 +52,7 @@ struct WorkingSet {
 
     /// Marks an entity as created in this transaction: no need to look for it on disk.
     mutating func markNew(_ key: Key, type: String) {
+        erasedCache[key] = false
         if entries[key] == nil {
             entries[key] = Entry(type: type, state: EntityState())
             order.append(key)
@@ -67,9 +77,9 @@ struct WorkingSet {
 
     /// Applies one op (whose id is `stamp`) to the entity and keeps the conflicts it reveals.
     mutating func apply(_ op: RecordOperation, stamp: OpID, to key: Key, type: String, db: Database) throws {
-        var state = try state(key, type: type, db: db)
-        let events = state.apply(op, stamp: stamp)
-        entries[key]!.state = state
+        _ = try state(key, type: type, db: db)
+        // Mutate in place: a copy would make every op copy the entity's dictionaries.
+        let events = entries[key]!.state.apply(op, stamp: stamp)
         for event in events { conflicts.append((key, type, event)) }
         if case .erase = op.kind { erasures[key] = stamp.timestamp }
     }
