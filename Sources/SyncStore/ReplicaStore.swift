@@ -1,7 +1,7 @@
 public import Foundation
 public import GRDB
 public import SyncCore
-public import SyncProtocol
+import SyncProtocol
 import Synchronization
 
 /// One replica: a SQLite database holding a signed change log, the materialized records, the
