@@ -141,6 +141,14 @@ public struct SignedChange: Sendable, Hashable {
         return out
     }
 
+    /// Replaces the operation groups at `positions` by their hashes. The header, signature and
+    /// chain stay valid.
+    public mutating func erase(groups positions: Set<Int>) {
+        for i in positions where groups.indices.contains(i) {
+            if case .operations = groups[i] { groups[i] = .erased(groups[i].hash) }
+        }
+    }
+
     /// Replaces the operation groups for which `shouldErase` is true by their hashes. The
     /// header, signature and chain stay valid. Returns the number of groups erased.
     @discardableResult

@@ -145,16 +145,14 @@ extension ReplicaStore {
                             try policy.check(header.scope, ops, working.entries[key]?.state ?? EntityState())
                         }
                     }
-                    var bytes: Data
-                    if erasedGroups.isEmpty, let original {
-                        bytes = original[position]
+                    // Store the bytes as received; only a change with dropped groups is re-encoded.
+                    let bytes: Data
+                    if erasedGroups.isEmpty {
+                        bytes = original?[position] ?? change.serialized()
                     } else {
-                        let drop = Set(erasedGroups)
-                        var i = -1
-                        change.erase { _ in i += 1; return drop.contains(i) }
+                        change.erase(groups: Set(erasedGroups))
                         bytes = change.serialized()
                     }
-                    if erasedGroups.isEmpty && original == nil { bytes = change.serialized() }
                     result.erasedOnArrival += erasedHere
                     try insert(db, change: change, bytes: bytes, scopeID: scopeID, replicaRowID: chain.replicaRowID)
                     chain.seq = header.seq
