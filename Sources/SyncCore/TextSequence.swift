@@ -75,15 +75,26 @@ public struct TextSequence: Hashable, Sendable {
         public var parent: CharRef?
         /// Left or right child of the parent.
         public var left: Bool
-        /// The characters.
-        public var scalars: [Unicode.Scalar]
+        /// The characters, as text.
+        public let text: String
+        /// The number of characters (Unicode scalars): offsets run from 0 to `length - 1`.
+        public let length: UInt32
 
         /// Creates a run.
-        public init(id: OpID, parent: CharRef?, left: Bool, scalars: [Unicode.Scalar]) {
+        public init(id: OpID, parent: CharRef?, left: Bool, text: String) {
             self.id = id
             self.parent = parent
             self.left = left
-            self.scalars = scalars
+            self.text = text
+            length = UInt32(text.unicodeScalars.count)
+        }
+
+        public static func == (a: Run, b: Run) -> Bool {
+            a.id == b.id && a.parent == b.parent && a.left == b.left && a.text.utf8.elementsEqual(b.text.utf8)
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(id)
         }
     }
 
@@ -103,7 +114,7 @@ public struct TextSequence: Hashable, Sendable {
     @discardableResult
     public mutating func insert(_ insertion: TextInsertion, id: OpID) -> Bool {
         guard runs[id] == nil else { return false }
-        runs[id] = Run(id: id, parent: insertion.parent, left: insertion.left, scalars: Array(insertion.text.unicodeScalars))
+        runs[id] = Run(id: id, parent: insertion.parent, left: insertion.left, text: insertion.text)
         return true
     }
 
@@ -169,7 +180,7 @@ public struct TextSequence: Hashable, Sendable {
                 c.rootChildren.append(run.id)
                 continue
             }
-            guard let owner = runs[parent.run], parent.offset < owner.scalars.count else { continue }
+            guard let owner = runs[parent.run], parent.offset < owner.length else { continue }
             if run.left { c.left[parent, default: []].append(run.id) } else { c.right[parent, default: []].append(run.id) }
             c.anchored[parent.run, default: []].insert(parent.offset)
         }
@@ -186,23 +197,34 @@ public struct TextSequence: Hashable, Sendable {
     /// The visible text.
     public var text: String {
         // Fast path: a single run from the root, as every newly written text is.
-        if runs.count == 1, let run = runs.first?.value, run.parent == nil {
-            guard let ranges = deleted[run.id] else { return String(String.UnicodeScalarView(run.scalars)) }
-            var view = String.UnicodeScalarView()
-            for (i, s) in run.scalars.enumerated() where !ranges.contains(where: { $0.contains(UInt32(i)) }) {
-                view.append(s)
-            }
-            return String(view)
+        if runs.count == 1, let run = runs.first?.value, run.parent == nil, deleted[run.id] == nil {
+            return run.text
         }
-        var view = String.UnicodeScalarView()
-        visit { ref, scalar in if !isDeleted(ref) { view.append(scalar) } }
-        return String(view)
+        var utf8: [UInt8] = []
+        visit { ref, scalar in
+            if !isDeleted(ref) { UTF8.encode(scalar) { utf8.append($0) } }
+        }
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// Text from Unicode scalars (appending to a scalar view one by one is slow).
+    public static func string(_ scalars: some Sequence<Unicode.Scalar>) -> String {
+        var utf8: [UInt8] = []
+        for scalar in scalars { UTF8.encode(scalar) { utf8.append($0) } }
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     /// Calls `body` for every reachable character in document order. Iterative: a long run is a
     /// long chain of right children, too deep for recursion.
     private func visit(_ body: (CharRef, Unicode.Scalar) -> Void) {
         let c = children()
+        var scalarCache: [OpID: [Unicode.Scalar]] = [:]
+        func scalars(_ run: Run) -> [Unicode.Scalar] {
+            if let cached = scalarCache[run.id] { return cached }
+            let array = Array(run.text.unicodeScalars)
+            scalarCache[run.id] = array
+            return array
+        }
         enum Frame { case enter(CharRef), emit(CharRef) }
         var stack: [Frame] = c.rootChildren.reversed().map { .enter(CharRef(run: $0, offset: 0)) }
         while let frame = stack.popLast() {
@@ -213,6 +235,7 @@ public struct TextSequence: Hashable, Sendable {
             case .emit(let r): ref = r; emitNow = true
             }
             guard let run = runs[ref.run] else { continue }
+            let characters = scalars(run)
             let anchors = c.anchored[ref.run] ?? []
             while true {
                 if !emitNow, let lefts = c.left[ref], !lefts.isEmpty {
@@ -220,8 +243,8 @@ public struct TextSequence: Hashable, Sendable {
                     for id in lefts.reversed() { stack.append(.enter(CharRef(run: id, offset: 0))) }
                     break
                 }
-                body(ref, run.scalars[Int(ref.offset)])
-                let next = ref.offset + 1 < run.scalars.count ? CharRef(run: ref.run, offset: ref.offset + 1) : nil
+                body(ref, characters[Int(ref.offset)])
+                let next = ref.offset + 1 < run.length ? CharRef(run: ref.run, offset: ref.offset + 1) : nil
                 let explicit = anchors.contains(ref.offset) ? (c.right[ref] ?? []) : []
                 if explicit.isEmpty {
                     guard let next else { break }
@@ -253,7 +276,7 @@ public struct TextSequence: Hashable, Sendable {
         }
         let leftOrigin = visible[index - 1]
         let run = runs[leftOrigin.run]!
-        let hasContinuation = Int(leftOrigin.offset) + 1 < run.scalars.count
+        let hasContinuation = leftOrigin.offset + 1 < run.length
         let hasExplicit = !(c.right[leftOrigin] ?? []).isEmpty
         if !hasContinuation && !hasExplicit {
             return TextInsertion(parent: leftOrigin, left: false, text: text)
@@ -290,7 +313,7 @@ public struct TextSequence: Hashable, Sendable {
               old[old.count - 1 - suffix] == new[new.count - 1 - suffix] { suffix += 1 }
         let deletions = prefix < old.count - suffix ? deletion(of: prefix..<(old.count - suffix)) : []
         let middle = new[prefix..<(new.count - suffix)]
-        let insertion = middle.isEmpty ? nil : (prefix, String(String.UnicodeScalarView(middle)))
+        let insertion = middle.isEmpty ? nil : (prefix, TextSequence.string(middle))
         return (deletions, insertion)
     }
 }

@@ -42,7 +42,7 @@ extension EntityState {
                 r.id = run.id.proto
                 if let parent = run.parent { r.parent = parent.proto }
                 r.left = run.left
-                r.text = String(String.UnicodeScalarView(run.scalars))
+                r.text = run.text
                 return r
             }
             t.deleted = text.deletedRanges.map(\.proto)
@@ -88,7 +88,7 @@ extension EntityState {
             for r in t.runs {
                 runs.append(TextSequence.Run(
                     id: try OpID(proto: r.id), parent: r.hasParent ? try CharRef(proto: r.parent) : nil,
-                    left: r.left, scalars: Array(r.text.unicodeScalars)))
+                    left: r.left, text: r.text))
             }
             var deleted: [CharRange] = []
             for d in t.deleted { deleted.append(try CharRange(proto: d)) }

@@ -33,10 +33,13 @@ struct Bench: ParsableCommand {
     @Option(help: "Changes per apply call in W2 (the sync protocol's batch size).")
     var applyBatch = 1_000
 
+    @Option(help: "Run only these workloads (e.g. --only W1).")
+    var only: [String] = []
+
     mutating func run() throws {
         var report: [String: [String: Double]] = [:]
-        report["W1"] = try w1()
-        report["W2"] = try w2()
+        if only.isEmpty || only.contains("W1") { report["W1"] = try w1() }
+        if only.isEmpty || only.contains("W2") { report["W2"] = try w2() }
         if json {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
