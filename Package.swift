@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "SyncCore", targets: ["SyncCore"]),
         .library(name: "SyncProtocol", targets: ["SyncProtocol"]),
         .library(name: "SyncStore", targets: ["SyncStore"]),
+        .library(name: "KCModel", targets: ["KCModel"]),
+        .executable(name: "kcsync", targets: ["kcsync"]),
         .executable(name: "kcsync-bench", targets: ["kcsync-bench"]),
     ],
     dependencies: [
@@ -52,8 +54,26 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "KCModel",
+            dependencies: ["SyncCore"],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "KCReplica",
+            dependencies: ["SyncCore", "SyncStore", "KCModel"],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "SyncTestKit",
             dependencies: ["SyncCore", "SyncProtocol", "SyncStore"],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "kcsync",
+            dependencies: [
+                "SyncCore", "SyncStore", "KCModel", "KCReplica",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: upcoming
         ),
         .executableTarget(

@@ -135,42 +135,80 @@ public struct ChangeBuilder: ~Copyable {
     }
 }
 
+/// One write transaction that may make changes in several scopes: a record shared with the
+/// board is edited in the school scope and in the board scope together, or not at all.
+public struct WriteTransaction: ~Copyable {
+    let store: ReplicaStore
+    let db: Database
+    /// The changes made so far, in order.
+    public private(set) var changes: [SignedChange] = []
+
+    init(store: ReplicaStore, db: Database) {
+        self.store = store
+        self.db = db
+    }
+
+    /// Makes one change in `scope`: runs `body` to collect ops, checks them against the
+    /// admission policy, signs the change, appends it to the log, bumps the version vector and
+    /// updates the materialized rows. Returns the change, or nil when `body` wrote nothing.
+    @discardableResult
+    public mutating func change(
+        in scope: Scope, _ body: (inout ChangeBuilder) throws(SyncError) -> Void
+    ) throws(SyncError) -> SignedChange? {
+        let change = try ReplicaStore.wrap("write a change") { () throws -> SignedChange? in
+            try store.makeChange(db, scope: scope, body)
+        }
+        if let change { changes.append(change) }
+        return change
+    }
+}
+
 extension ReplicaStore {
-    /// Writes one local change in `scope`: runs `body` to collect ops, then signs the change,
-    /// appends it to the log, bumps the version vector and updates the materialized rows, all in
-    /// one durable transaction. Returns the change, or nil when `body` wrote nothing.
+    /// Writes one local change in `scope` in its own durable transaction. Returns the change,
+    /// or nil when `body` wrote nothing.
     @discardableResult
     public func write(
         in scope: Scope, _ body: (inout ChangeBuilder) throws(SyncError) -> Void
     ) throws(SyncError) -> SignedChange? {
-        try ReplicaStore.wrap("write a change") {
-            try writer.write { db -> SignedChange? in
-                guard let scopeID = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [scope.name]) else {
-                    throw SyncError(.scopeNotAllowed, "this replica does not hold scope \(scope)")
-                }
-                let wall = wallClock()
-                let timestamp = clock.withLock { $0.tick(wallMillis: wall) }
-                var builder = ChangeBuilder(scope: scope, scopeID: scopeID, timestamp: timestamp, replica: replicaID,
-                                            db: db, materializers: materializers)
-                try body(&builder)
-                guard !builder.groups.isEmpty else { return nil }
-                for group in builder.groups {
-                    let key = WorkingSet.Key(scope: scopeID, entity: group.entity)
-                    try policy.check(scope, group, builder.working.entries[key]?.state ?? EntityState())
-                }
-                let selfID = try replicaRowID(db, replica: replicaID, publicKey: key.publicKey)
-                let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM head WHERE scope = ? AND replica = ?",
-                                            arguments: [scopeID, selfID])
-                let seq: UInt64 = (head?["seq"] ?? 0) + 1
-                let previous: [UInt8] = head.map { Array($0["hash"] as Data) } ?? []
-                let change = SignedChange(scope: scope, seq: seq, timestamp: timestamp, previous: previous,
-                                          operations: builder.groups, key: key)
-                try insert(db, change: change, bytes: change.serialized(), scopeID: scopeID, replicaRowID: selfID)
-                try upsertHead(db, scopeID: scopeID, replicaRowID: selfID, seq: seq, timestamp: timestamp, hash: change.headerHash)
-                try builder.working.flush(db, store: self)
-                return change
+        try transaction { tx throws(SyncError) in try tx.change(in: scope, body) }
+    }
+
+    /// Runs `body` in one durable write transaction; every change it makes commits together,
+    /// and if it throws, none does.
+    public func transaction<T>(_ body: (inout WriteTransaction) throws(SyncError) -> T) throws(SyncError) -> T {
+        try ReplicaStore.wrap("write") {
+            try writer.write { db -> T in
+                var tx = WriteTransaction(store: self, db: db)
+                return try body(&tx)
             }
         }
+    }
+
+    func makeChange(_ db: Database, scope: Scope, _ body: (inout ChangeBuilder) throws(SyncError) -> Void) throws -> SignedChange? {
+        guard let scopeID = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [scope.name]) else {
+            throw SyncError(.scopeNotAllowed, "this replica does not hold scope \(scope)")
+        }
+        let wall = wallClock()
+        let timestamp = clock.withLock { $0.tick(wallMillis: wall) }
+        var builder = ChangeBuilder(scope: scope, scopeID: scopeID, timestamp: timestamp, replica: replicaID,
+                                    db: db, materializers: materializers)
+        try body(&builder)
+        guard !builder.groups.isEmpty else { return nil }
+        for group in builder.groups {
+            let key = WorkingSet.Key(scope: scopeID, entity: group.entity)
+            try policy.check(scope, group, builder.working.entries[key]?.state ?? EntityState())
+        }
+        let selfID = try replicaRowID(db, replica: replicaID, publicKey: key.publicKey)
+        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM head WHERE scope = ? AND replica = ?",
+                                    arguments: [scopeID, selfID])
+        let seq: UInt64 = (head?["seq"] ?? 0) + 1
+        let previous: [UInt8] = head.map { Array($0["hash"] as Data) } ?? []
+        let change = SignedChange(scope: scope, seq: seq, timestamp: timestamp, previous: previous,
+                                  operations: builder.groups, key: key)
+        try insert(db, change: change, bytes: change.serialized(), scopeID: scopeID, replicaRowID: selfID)
+        try upsertHead(db, scopeID: scopeID, replicaRowID: selfID, seq: seq, timestamp: timestamp, hash: change.headerHash)
+        try builder.working.flush(db, store: self)
+        return change
     }
 
     func replicaRowID(_ db: Database, replica: ReplicaID, publicKey: [UInt8]) throws -> Int64 {

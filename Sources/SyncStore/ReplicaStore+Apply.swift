@@ -179,7 +179,7 @@ extension ReplicaStore {
                 return result
             }
         }
-        if result.erasures > 0 { checkpointAfterErasure() }
+        if result.erasures > 0 { truncateLog() }
         return result
     }
 

@@ -36,7 +36,7 @@ extension ReplicaStore {
         let change = try write(in: scope) { builder throws(SyncError) in
             try builder.erase(entity, type: type)
         }
-        checkpointAfterErasure()
+        truncateLog()
         return change
     }
 

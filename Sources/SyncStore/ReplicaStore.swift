@@ -216,7 +216,7 @@ public final class ReplicaStore: Sendable {
 
     /// Moves the write-ahead log into the database file and truncates it, so erased content
     /// does not linger in old page images of the log.
-    func checkpointAfterErasure() {
+    public func truncateLog() {
         guard let pool = writer as? DatabasePool else { return }
         _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }

@@ -1,0 +1,91 @@
+public import SyncCore
+
+/// The record types of the kc domain, as record schemas for the engine. Field names are
+/// English; stored enum values are the Dutch words of ../shared/DOMAIN.md.
+public enum KCSchemas {
+    /// Notitie: a kc'er's note, in one of the three roles.
+    public static let note = RecordSchema(name: "note", fields: [
+        FieldSchema("school", .register(.text)),
+        FieldSchema("author", .register(.text)),
+        FieldSchema("role", .register(.text)),
+        FieldSchema("category", .register(.text)),
+        FieldSchema("subject", .register(.text)),
+        FieldSchema("subjectRef", .register(.text)),
+        FieldSchema("subjectArea", .register(.text)),
+        FieldSchema("period", .register(.text)),
+        FieldSchema("meetingDate", .register(.day)),
+        FieldSchema("title", .register(.text)),
+        FieldSchema("body", .text),
+        FieldSchema("tags", .set(.text)),
+        FieldSchema("participants", .set(.text)),
+        FieldSchema("linkedAgreements", .set(.id)),
+        FieldSchema("sensitive", .register(.boolean)),
+        FieldSchema("visibility", .register(.text)),
+        FieldSchema("retainUntil", .register(.day)),
+        FieldSchema("boardCopy", .register(.id)),
+        FieldSchema("source", .register(.id)),
+    ])
+
+    /// Afspraak: who does what, and when.
+    public static let agreement = RecordSchema(name: "agreement", fields: [
+        FieldSchema("school", .register(.text)),
+        FieldSchema("title", .register(.text)),
+        FieldSchema("description", .text),
+        FieldSchema("owner", .register(.text)),
+        FieldSchema("dueDate", .register(.day)),
+        FieldSchema("evaluationDate", .register(.day)),
+        FieldSchema("status", .register(.text)),
+        FieldSchema("outcome", .register(.text)),
+        FieldSchema("origin", .register(.id)),
+        FieldSchema("originKind", .register(.text)),
+        FieldSchema("level", .register(.text)),
+        FieldSchema("participants", .set(.text)),
+        FieldSchema("visibility", .register(.text)),
+        FieldSchema("boardCopy", .register(.id)),
+        FieldSchema("source", .register(.id)),
+    ])
+
+    /// Trendanalyse: aggregated indicators of one school × subject × period × group, never pupil rows.
+    public static let trendAnalysis = RecordSchema(name: "trendAnalysis", fields: [
+        FieldSchema("school", .register(.text)),
+        FieldSchema("subjectArea", .register(.text)),
+        FieldSchema("period", .register(.text)),
+        FieldSchema("group", .register(.text)),
+        FieldSchema("metric", .register(.text)),
+        FieldSchema("value", .register(.real)),
+        FieldSchema("pupils", .register(.integer)),
+        FieldSchema("ambition", .register(.real)),
+        FieldSchema("inspectionThreshold", .register(.real)),
+        FieldSchema("nationalAverage", .register(.real)),
+        FieldSchema("interpretation", .text),
+        FieldSchema("actions", .text),
+        FieldSchema("visibility", .register(.text)),
+        FieldSchema("boardCopy", .register(.id)),
+        FieldSchema("source", .register(.id)),
+    ])
+
+    /// Trendadvies: written for the whole board.
+    public static let trendAdvice = RecordSchema(name: "trendAdvice", fields: [
+        FieldSchema("author", .register(.text)),
+        FieldSchema("school", .register(.text)),
+        FieldSchema("period", .register(.text)),
+        FieldSchema("subjectArea", .register(.text)),
+        FieldSchema("schools", .set(.text)),
+        FieldSchema("signal", .register(.text)),
+        FieldSchema("interpretation", .text),
+        FieldSchema("advice", .text),
+        FieldSchema("suggestedAgreements", .set(.text)),
+    ])
+
+    /// Reactie: a school's answer to a trend advice.
+    public static let adviceResponse = RecordSchema(name: "adviceResponse", fields: [
+        FieldSchema("advice", .register(.id)),
+        FieldSchema("school", .register(.text)),
+        FieldSchema("reaction", .register(.text)),
+        FieldSchema("comment", .register(.text)),
+        FieldSchema("agreement", .register(.id)),
+    ])
+
+    /// Every kc record type.
+    public static let all = [note, agreement, trendAnalysis, trendAdvice, adviceResponse]
+}

@@ -1,0 +1,74 @@
+import KCModel
+import SyncCore
+import SyncStore
+
+extension KCReplica {
+    /// Publishes the current state of a school record into the board scope as a copy that
+    /// points back at it (`source`), and marks the school record shared (`boardCopy`).
+    func share(_ id: EntityID, type: String, label: String) throws(KCError) {
+        guard let state = try state(id, type: type, in: schoolScope) else {
+            throw KCError(.notFound, "Geen \(label) gevonden met id \(id.hex).")
+        }
+        guard !state.isDeleted else { throw KCError(.refused, "Deze \(label) is verwijderd en kan niet worden gedeeld.") }
+        if case .id? = state.value(of: "boardCopy") {
+            throw KCError(.refused, "Deze \(label) is al gedeeld met het bestuur.")
+        }
+        if let refusal = PrivacyPolicy.refusal(scope: boardScope, type: type, state: state) {
+            throw KCError(.refused, "Delen geweigerd. \(refusal.message) Er is niets gedeeld.")
+        }
+        let schema = KCSchemas.all.first { $0.name == type }!
+        let source = id
+        try perform("de \(label) te delen") { () throws(SyncError) in
+            try store.transaction { tx throws(SyncError) in
+                var copy: EntityID?
+                try tx.change(in: boardScope) { b throws(SyncError) in
+                    let c = b.newEntity(type: type)
+                    for field in schema.fields where !["boardCopy", "source", "visibility"].contains(field.name) {
+                        switch field.kind {
+                        case .register:
+                            if let value = state.value(of: field.name) { try b.assign(value, to: field.name, of: c, type: type) }
+                        case .set:
+                            for element in state.elements(of: field.name) { try b.add(element, to: field.name, of: c, type: type) }
+                        case .text:
+                            let text = state.text(of: field.name)
+                            if !text.isEmpty { try b.setText(text, field: field.name, of: c, type: type) }
+                        }
+                    }
+                    try b.assign(.text(Visibility.board.rawValue), to: "visibility", of: c, type: type)
+                    try b.assign(.id(source), to: "source", of: c, type: type)
+                    copy = c
+                }
+                try tx.change(in: schoolScope) { b throws(SyncError) in
+                    try b.assign(.text(Visibility.board.rawValue), to: "visibility", of: source, type: type)
+                    try b.assign(.id(copy!), to: "boardCopy", of: source, type: type)
+                }
+            }
+        }
+    }
+
+    /// Erases the board copy in the board scope and marks the school record unshared.
+    func unshare(_ id: EntityID, type: String, label: String) throws(KCError) {
+        guard let state = try state(id, type: type, in: schoolScope) else {
+            throw KCError(.notFound, "Geen \(label) gevonden met id \(id.hex).")
+        }
+        guard case .id(let copy)? = state.value(of: "boardCopy") else {
+            throw KCError(.refused, "Deze \(label) is niet gedeeld met het bestuur.")
+        }
+        try perform("het delen ongedaan te maken") { () throws(SyncError) in
+            try store.transaction { tx throws(SyncError) in
+                try tx.change(in: boardScope) { b throws(SyncError) in try b.erase(copy, type: type) }
+                try tx.change(in: schoolScope) { b throws(SyncError) in
+                    try b.assign(.text(Visibility.school.rawValue), to: "visibility", of: id, type: type)
+                    try b.assign(.null, to: "boardCopy", of: id, type: type)
+                }
+            }
+        }
+        store.truncateLog()
+    }
+
+    /// The board copy of a shared record, if any.
+    func boardCopy(of id: EntityID, type: String) throws(KCError) -> EntityID? {
+        guard case .id(let copy)? = try state(id, type: type, in: schoolScope)?.value(of: "boardCopy") else { return nil }
+        return copy
+    }
+}

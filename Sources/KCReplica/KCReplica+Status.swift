@@ -1,0 +1,127 @@
+public import Foundation
+public import KCModel
+public import SyncCore
+public import SyncStore
+
+/// What `kcsync status` reports.
+public struct ReplicaStatus: Sendable, Codable, Equatable {
+    /// Per scope: how many changes, and the version vector (replica id → highest seq).
+    public struct ScopeStatus: Sendable, Codable, Equatable {
+        public var changes: Int
+        public var versionVector: [String: UInt64]
+    }
+
+    public var replica: String
+    public var school: String
+    public var board: String
+    public var dataPath: String
+    public var sizeBytes: Int
+    public var stateHash: String
+    public var notes: Int
+    public var agreements: Int
+    public var openConflicts: Int
+    public var scopes: [String: ScopeStatus]
+}
+
+/// One record of the erasure log kept beside the database (never replicated): which record
+/// was erased, when and why. It holds no content.
+public struct ErasureRecord: Sendable, Codable, Equatable {
+    public var id: String
+    public var type: String
+    public var reason: String
+    public var erasedAt: String
+}
+
+extension KCReplica {
+    /// The replica's id, scopes, vectors, counts and state hash.
+    public func status() throws(KCError) -> ReplicaStatus {
+        try perform("de status te lezen") { () throws(SyncError) in
+            var scopes: [String: ReplicaStatus.ScopeStatus] = [:]
+            for scope in [schoolScope, boardScope] {
+                let vector = try store.versionVector(scope)
+                scopes[scope.name] = ReplicaStatus.ScopeStatus(
+                    changes: try store.changeCount(scope),
+                    versionVector: Dictionary(uniqueKeysWithValues: vector.entries.map { ($0.key.hex, $0.value) }))
+            }
+            var notes = 0, agreements = 0, conflicts = 0
+            for scope in [schoolScope, boardScope] {
+                for type in [KCReplica.noteType, KCReplica.agreementType] {
+                    for id in try store.entityIDs(type: type, in: scope) {
+                        guard let state = try store.entityState(id, type: type, in: scope) else { continue }
+                        conflicts += state.conflictedFields.count
+                        guard scope == schoolScope, !state.isDeleted else { continue }
+                        if type == KCReplica.noteType { notes += 1 } else { agreements += 1 }
+                    }
+                }
+            }
+            let path = KCReplica.databasePath(in: directory)
+            let size = [path, path + "-wal"].compactMap {
+                (try? FileManager.default.attributesOfItem(atPath: $0)[.size]) as? Int
+            }.reduce(0, +)
+            return ReplicaStatus(
+                replica: store.replicaID.hex, school: configuration.school, board: configuration.board,
+                dataPath: directory.path, sizeBytes: size, stateHash: try store.stateHash(),
+                notes: notes, agreements: agreements, openConflicts: conflicts, scopes: scopes)
+        }
+    }
+
+    /// The conflict journal, newest first.
+    public func conflicts() throws(KCError) -> [ConflictRecord] {
+        try perform("de conflicten te lezen") { () throws(SyncError) in try store.conflicts() }
+    }
+
+    /// The title of a record, for lists (empty if it has none or is gone).
+    public func title(of id: EntityID, type: String, in scope: Scope) -> String {
+        ((try? store.entityState(id, type: type, in: scope)) ?? nil)?.value(of: "title")?.text ?? ""
+    }
+
+    /// Finds a record of any kc type by id prefix.
+    public func resolveAny(_ prefix: String) throws(KCError) -> (EntityID, String) {
+        var found: [(EntityID, String)] = []
+        for (type, label) in [(KCReplica.noteType, "notitie"), (KCReplica.agreementType, "afspraak"),
+                              (KCSchemas.trendAnalysis.name, "trendanalyse")] {
+            do {
+                found.append((try resolve(prefix, type: type, label: label), type))
+            } catch where error.code == .notFound {
+                continue
+            }
+        }
+        switch found.count {
+        case 1: return found[0]
+        case 0: throw KCError(.notFound, "Geen record gevonden met id \(prefix).")
+        default: throw KCError(.ambiguous, "Het id \(prefix) past bij meer dan één record. Geef meer tekens.")
+        }
+    }
+
+    /// Erases a record (AVG) on this replica, and through the changes this writes on every
+    /// replica that holds it: the school record and, if shared, its board copy. Afterwards no
+    /// table and no stored change here holds its content. The erasure is logged without content.
+    public func erase(_ id: EntityID, type: String, reason: String) throws(KCError) -> ErasureRecord {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else {
+            throw KCError(.invalidInput, "Geef een reden voor het wissen (--reason), bijvoorbeeld 'verzoek ouders' of 'bewaartermijn verlopen'.")
+        }
+        let copy = try boardCopy(of: id, type: type)
+        try perform("het record te wissen") { () throws(SyncError) in
+            try store.transaction { tx throws(SyncError) in
+                try tx.change(in: schoolScope) { b throws(SyncError) in try b.erase(id, type: type) }
+                if let copy {
+                    try tx.change(in: boardScope) { b throws(SyncError) in try b.erase(copy, type: type) }
+                }
+            }
+        }
+        store.truncateLog()
+        let record = ErasureRecord(id: id.hex, type: type, reason: reason, erasedAt: ISO8601DateFormatter().string(from: Date()))
+        let log = directory.appendingPathComponent("erasures.jsonl")
+        if let line = try? JSONEncoder().encode(record) {
+            if let handle = try? FileHandle(forWritingTo: log) {
+                handle.seekToEndOfFile()
+                handle.write(line + Data("\n".utf8))
+                try? handle.close()
+            } else {
+                try? (line + Data("\n".utf8)).write(to: log)
+            }
+        }
+        return record
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import KCReplica
+import SyncCore
+import SyncStore
+
+extension KCSync {
+    /// `kcsync init`: creates the replica of one school.
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Maak een nieuwe replica voor een school.")
+
+        @OptionGroup var options: ReplicaOptions
+
+        @Option(help: "The school's BRIN: 2 digits and 2 letters, e.g. 12AB.")
+        var school: String
+
+        @Option(help: "The board's number (bevoegd gezag): 5 digits, e.g. 41234.")
+        var board: String
+
+        func validate() throws {
+            guard Scope.isValidBRIN(school) else {
+                throw ValidationError("--school: '\(school)' is geen geldig BRIN-nummer; verwacht 2 cijfers en 2 letters, bijvoorbeeld 12AB.")
+            }
+            guard Scope.isValidBoardNumber(board) else {
+                throw ValidationError("--board: '\(board)' is geen geldig bestuursnummer; verwacht 5 cijfers, bijvoorbeeld 41234.")
+            }
+        }
+
+        func run() throws {
+            try reporting {
+                let replica = try KCReplica.create(in: options.directory, school: school, board: board)
+                if options.json {
+                    try printJSON(try replica.status())
+                } else {
+                    print("Replica aangemaakt voor school \(replica.configuration.school) (bestuur \(replica.configuration.board)).")
+                    print("Replica-id: \(replica.store.replicaID.hex)")
+                    print("Datamap:    \(replica.directory.path)")
+                }
+            }
+        }
+    }
+}
