@@ -115,5 +115,10 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming
         ),
+        .testTarget(
+            name: "KCSyncTests",
+            dependencies: ["SyncCore", "SyncStore", "KCModel", "KCReplica", "SyncTestKit", "kcsync"],
+            swiftSettings: upcoming
+        ),
     ]
 )
