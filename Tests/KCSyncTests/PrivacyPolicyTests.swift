@@ -1,0 +1,66 @@
+import Foundation
+import KCModel
+import KCReplica
+import SyncCore
+import SyncStore
+import SyncTestKit
+import Testing
+
+@Suite struct PrivacyPolicyTests {
+    func note(_ fields: [String: Value]) -> EntityState {
+        var state = EntityState()
+        for (i, (field, value)) in fields.sorted(by: { $0.key < $1.key }).enumerated() {
+            state.apply(.assign(field, value), stamp: OpID(timestamp: Timestamp(millis: 1, counter: 0), replica: ReplicaID(high: 1, low: 1), index: UInt32(i)))
+        }
+        return state
+    }
+
+    @Test func whatMayEnterABoardScope() throws {
+        let board = try Scope.board("41234"), school = try Scope.school("12AB")
+        let pupil = note(["subject": .text("pupil"), "title": .text("Sam")])
+        let sensitive = note(["subject": .text("school"), "sensitive": .boolean(true)])
+        let parents = note(["category": .text("oudergesprek")])
+        let trend = note(["subject": .text("school"), "category": .text("trendanalyse"), "sensitive": .boolean(false)])
+        #expect(PrivacyPolicy.refusal(scope: board, type: "note", state: pupil) == .pupilLevel)
+        #expect(PrivacyPolicy.refusal(scope: board, type: "note", state: sensitive) == .sensitive)
+        #expect(PrivacyPolicy.refusal(scope: board, type: "note", state: parents) == .conversationReport)
+        #expect(PrivacyPolicy.refusal(scope: board, type: "note", state: trend) == nil)
+        #expect(PrivacyPolicy.refusal(scope: board, type: "agreement", state: note(["level": .text("pupil")])) == .pupilLevel)
+        for state in [pupil, sensitive, parents] {
+            #expect(PrivacyPolicy.refusal(scope: school, type: "note", state: state) == nil)   // at school everything may be kept
+        }
+    }
+
+    /// The rule holds at every receiver, not only at the writer: a replica without the policy
+    /// pushes a pupil note into the board scope, and a kc replica refuses it whole.
+    @Test func aReceiverRefusesAPupilNoteInTheBoardScope() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-policy-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let receiver = try KCReplica.create(in: dir, school: "12AB", board: "41234")
+        let rogue = try ReplicaStore.inMemory(schemas: KCSchemas.all)        // no admission policy
+        let board = try Scope.board("41234")
+        try rogue.addScope(board)
+        try rogue.write(in: board) { b throws(SyncError) in
+            let id = b.newEntity(type: "note")
+            try b.assign(.text("Gesprek over Sam"), to: "title", of: id, type: "note")
+            try b.assign(.text("pupil"), to: "subject", of: id, type: "note")
+        }
+        let hash = try receiver.status().stateHash
+        do {
+            try Exchange.push(from: rogue, to: receiver.store)
+            Issue.record("the pupil note was accepted into the board scope")
+        } catch {
+            #expect(error.code == .scopeNotAllowed)
+            #expect(error.message.contains("pupil-level"))
+        }
+        #expect(try receiver.status().stateHash == hash)
+        #expect(try receiver.store.changeCount(board) == 0)
+    }
+
+    @Test func periodsParseOnlyRealToetsmomenten() {
+        #expect(Period("2025-2026 M")?.description == "2025-2026 M")
+        #expect(Period("2025-2026 M")! < Period("2025-2026 E")!)
+        #expect(Period("2025-2026 E")! < Period("2026-2027 M")!)
+        for bad in ["2025-2027 M", "2025/2026 M", "2025-2026 X", "2025-2026", "25-26 M"] { #expect(Period(bad) == nil, "\(bad)") }
+    }
+}
