@@ -1,0 +1,78 @@
+import Foundation
+import SyncCore
+import SyncProtocol
+import Testing
+
+/// Golden encodings in Protocol/vectors: the bytes of changes made from fixed inputs (a fixed
+/// key; Ed25519 signatures are deterministic). Any implementation must decode them, re-encode
+/// them to the same bytes and verify them. The test also rebuilds them from the inputs, so an
+/// accidental change of the encoder fails here. After a deliberate format change, regenerate
+/// with `KCSYNC_WRITE_VECTORS=1 swift test --filter GoldenVectorTests` and commit the files.
+@Suite struct GoldenVectorTests {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Protocol/vectors")
+
+    static func key() throws -> ReplicaKey {
+        try ReplicaKey(rawRepresentation: Data((1...32).map { UInt8($0) }))
+    }
+
+    /// The fixed changes: a first change with every op and value kind, its successor, and the
+    /// successor with its only group erased.
+    static func vectors() throws -> [(name: String, bytes: Data)] {
+        let key = try key()
+        let scope = try Scope.school("12AB")
+        let entity = EntityID(high: 0x0192_0000_0000_7abc, low: 0x8000_0000_0000_0001)
+        let replica = key.replicaID
+        let earlier = OpID(timestamp: Timestamp(millis: 1_767_225_600_000, counter: 0), replica: replica, index: 0)
+        let ops: [RecordOperation] = [
+            .assign("title", .text("Trendanalyse rekenen groep 6")),
+            .assign("score", .real(-0.0)),
+            .assign("measured", .date(Date(timeIntervalSinceReferenceDate: 788_918_400.125))),
+            .assign("meetingDate", .day(20_513)),
+            .assign("pupils", .integer(-48)),
+            .assign("sensitive", .boolean(false)),
+            .assign("origin", .id(EntityID(high: 1, low: 2))),
+            .assign("retainUntil", .null, pred: [earlier]),
+            RecordOperation(field: "tags", kind: .add(.text("groep 6"))),
+            RecordOperation(field: "tags", kind: .remove(.text("oud"), observed: [earlier])),
+            RecordOperation(field: "body", kind: .insertText(TextInsertion(parent: nil, left: false, text: "Daling in groep 6 🙂"))),
+            RecordOperation(field: "body", kind: .deleteText([CharRange(run: earlier, offset: 2, length: 3)])),
+        ]
+        let first = SignedChange(scope: scope, seq: 1, timestamp: Timestamp(millis: 1_767_225_600_001, counter: 3), previous: [],
+                                 operations: [EntityOperations(entity: entity, type: "note", operations: ops)], key: key)
+        var second = SignedChange(scope: scope, seq: 2, timestamp: Timestamp(millis: 1_767_225_600_002, counter: 0),
+                                  previous: first.headerHash,
+                                  operations: [EntityOperations(entity: entity, type: "note", operations: [
+                                      RecordOperation(field: "", kind: .delete(seen: earlier)),
+                                  ])], key: key)
+        let secondBytes = second.serialized()
+        second.erase(where: { _ in true })
+        return [("change-1.bin", first.serialized()), ("change-2.bin", secondBytes), ("change-2-erased.bin", second.serialized())]
+    }
+
+    @Test func theVectorsDecodeReencodeAndVerify() throws {
+        let expected = try GoldenVectorTests.vectors()
+        if ProcessInfo.processInfo.environment["KCSYNC_WRITE_VECTORS"] == "1" {
+            for (name, bytes) in expected { try bytes.write(to: GoldenVectorTests.directory.appendingPathComponent(name)) }
+        }
+        let key = try GoldenVectorTests.key()
+        var previous: [UInt8] = []
+        for (name, bytes) in expected {
+            let stored = try Data(contentsOf: GoldenVectorTests.directory.appendingPathComponent(name))
+            #expect(stored == bytes, "\(name): the encoder no longer produces the golden bytes")
+            let change = try SignedChange(serialized: stored)
+            #expect(change.serialized() == stored, "\(name) does not re-encode byte for byte")
+            try change.verifyPayload()
+            try change.verifySignature(publicKey: key.publicKey)
+            #expect(change.header.replica == key.replicaID)
+            if change.header.seq == 1 { previous = change.headerHash } else { #expect(change.header.previous == previous) }
+        }
+        let first = try SignedChange(serialized: try Data(contentsOf: GoldenVectorTests.directory.appendingPathComponent("change-1.bin")))
+        let ops = try first.entityOperations()[0].operations
+        #expect(ops.count == 12)
+        #expect(ops[1] == .assign("score", .real(-0.0)))
+        let erased = try SignedChange(serialized: try Data(contentsOf: GoldenVectorTests.directory.appendingPathComponent("change-2-erased.bin")))
+        #expect(try erased.entityOperations().isEmpty)
+    }
+}
