@@ -15,25 +15,45 @@ struct FieldReader {
 
 /// A note (notitie) as a kc'er reads it.
 public struct Note: Sendable, Equatable {
+    /// The record id.
     public var id: EntityID
+    /// The school's BRIN.
     public var school: String
+    /// Who wrote it.
     public var author: String
+    /// The kc role it belongs to.
     public var role: KCRole?
+    /// What kind of note it is.
     public var category: NoteCategory?
+    /// Who or what it is about.
     public var subject: SubjectLevel?
+    /// A local reference to the subject (e.g. a group).
     public var subjectRef: String?
+    /// The subject area (vakgebied).
     public var subjectArea: SubjectArea?
+    /// The toetsmoment, e.g. `2025-2026 M`.
     public var period: String?
+    /// The meeting day (days since 1970).
     public var meetingDate: Int32?
+    /// The title (for an agreement: what will be done).
     public var title: String
+    /// The text.
     public var body: String
+    /// Labels.
     public var tags: [String]
+    /// Who took part.
     public var participants: [String]
+    /// Agreements that came from it.
     public var linkedAgreements: [EntityID]
+    /// Special-category data: never leaves the school.
     public var sensitive: Bool
+    /// School only, or shared with the board.
     public var visibility: Visibility
+    /// Keep until this day (bewaartermijn).
     public var retainUntil: Int32?
+    /// The board-scope copy, while shared.
     public var boardCopy: EntityID?
+    /// Marked deleted.
     public var deleted: Bool
     /// Fields with unresolved concurrent writes.
     public var conflictedFields: [String]
@@ -67,21 +87,37 @@ public struct Note: Sendable, Equatable {
 
 /// An agreement (afspraak): wie doet wat en wanneer.
 public struct Agreement: Sendable, Equatable {
+    /// The record id.
     public var id: EntityID
+    /// The school's BRIN.
     public var school: String
+    /// The title (for an agreement: what will be done).
     public var title: String
+    /// A longer description.
     public var description: String
+    /// Who does it (wie).
     public var owner: String
+    /// When it is due (wanneer), as a day number.
     public var dueDate: Int32?
+    /// When it is evaluated, as a day number.
     public var evaluationDate: Int32?
+    /// Open, lopend, afgerond or vervallen.
     public var status: AgreementStatus
+    /// The outcome, once known.
     public var outcome: String?
+    /// The note it came from.
     public var origin: EntityID?
+    /// What kind of record `origin` is.
     public var originKind: String?
+    /// Pupil, group, leerteam or school.
     public var level: SubjectLevel?
+    /// Who took part.
     public var participants: [String]
+    /// School only, or shared with the board.
     public var visibility: Visibility
+    /// The board-scope copy, while shared.
     public var boardCopy: EntityID?
+    /// Marked deleted.
     public var deleted: Bool
     /// Fields with unresolved concurrent writes.
     public var conflictedFields: [String]

@@ -5,12 +5,19 @@ import SyncStore
 
 /// What a new agreement holds: wie doet wat en wanneer.
 public struct AgreementDraft: Sendable {
+    /// The title (for an agreement: what will be done).
     public var title: String
+    /// Who does it (wie).
     public var owner: String
+    /// When it is due (wanneer), as a day number.
     public var dueDate: Int32
+    /// When it is evaluated, as a day number.
     public var evaluationDate: Int32?
+    /// A longer description.
     public var description: String = ""
+    /// Pupil, group, leerteam or school.
     public var level: SubjectLevel = .school
+    /// The note the agreement comes from.
     public var fromNote: EntityID?
 
     /// A draft with the required fields.
@@ -23,8 +30,11 @@ public struct AgreementDraft: Sendable {
 
 /// Which agreements a list shows.
 public struct AgreementFilter: Sendable {
+    /// Open, lopend, afgerond or vervallen.
     public var status: AgreementStatus?
+    /// Only active agreements past their due date.
     public var overdueOnly = false
+    /// Include deleted records.
     public var includeDeleted = false
 
     /// Everything not deleted.

@@ -5,19 +5,33 @@ import SyncStore
 
 /// What a new note holds.
 public struct NoteDraft: Sendable {
+    /// Who wrote it.
     public var author: String
+    /// The kc role it belongs to.
     public var role: KCRole
+    /// What kind of note it is.
     public var category: NoteCategory
+    /// Who or what it is about.
     public var subject: SubjectLevel = .school
+    /// A local reference to the subject (e.g. a group).
     public var subjectRef: String?
+    /// The subject area (vakgebied).
     public var subjectArea: SubjectArea?
+    /// The toetsmoment, e.g. `2025-2026 M`.
     public var period: Period?
+    /// The meeting day (days since 1970).
     public var meetingDate: Int32?
+    /// The title (for an agreement: what will be done).
     public var title: String
+    /// The text.
     public var body: String = ""
+    /// Labels.
     public var tags: [String] = []
+    /// Who took part.
     public var participants: [String] = []
+    /// Special-category data: never leaves the school.
     public var sensitive = false
+    /// Keep until this day (bewaartermijn).
     public var retainUntil: Int32?
 
     /// A draft with the required fields.
@@ -32,16 +46,27 @@ public struct NoteDraft: Sendable {
 /// A change to a note: only the fields set are written. A new body is written as a text edit
 /// (the changed middle only), so concurrent edits of other parts survive.
 public struct NoteEdit: Sendable {
+    /// New title, if it changes.
     public var title: String?
+    /// New body, if it changes.
     public var body: String?
+    /// New role, if it changes.
     public var role: KCRole?
+    /// New category, if it changes.
     public var category: NoteCategory?
+    /// New subject, if it changes.
     public var subject: SubjectLevel?
+    /// New subject area, if it changes.
     public var subjectArea: SubjectArea?
+    /// New period, if it changes.
     public var period: Period?
+    /// New meeting day, if it changes.
     public var meetingDate: Int32?
+    /// Tags to add.
     public var addTags: [String] = []
+    /// Tags to remove.
     public var removeTags: [String] = []
+    /// Mark as sensitive or not, if it changes.
     public var sensitive: Bool?
 
     /// An empty edit.
@@ -56,11 +81,17 @@ public struct NoteEdit: Sendable {
 
 /// Which notes a list shows.
 public struct NoteFilter: Sendable {
+    /// Only this role.
     public var role: KCRole?
+    /// Only this period (as written, e.g. `2025-2026 M`).
     public var period: String?
+    /// Only this subject area.
     public var subjectArea: SubjectArea?
+    /// Only notes with this tag.
     public var tag: String?
+    /// Only school-only or only shared notes.
     public var visibility: Visibility?
+    /// Include deleted notes.
     public var includeDeleted = false
 
     /// Everything not deleted.

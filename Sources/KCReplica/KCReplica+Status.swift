@@ -7,28 +7,44 @@ public import SyncStore
 public struct ReplicaStatus: Sendable, Codable, Equatable {
     /// Per scope: how many changes, and the version vector (replica id → highest seq).
     public struct ScopeStatus: Sendable, Codable, Equatable {
+        /// How many changes the scope holds.
         public var changes: Int
+        /// Replica id → highest contiguous seq.
         public var versionVector: [String: UInt64]
     }
 
+    /// This replica's id.
     public var replica: String
+    /// The school's BRIN.
     public var school: String
+    /// The board number.
     public var board: String
+    /// The data directory.
     public var dataPath: String
+    /// The size of the database and its WAL.
     public var sizeBytes: Int
+    /// The canonical state hash.
     public var stateHash: String
+    /// Notes at school, not deleted.
     public var notes: Int
+    /// Agreements at school, not deleted.
     public var agreements: Int
+    /// Fields with unresolved concurrent writes.
     public var openConflicts: Int
+    /// Per scope name: changes and version vector.
     public var scopes: [String: ScopeStatus]
 }
 
 /// One record of the erasure log kept beside the database (never replicated): which record
 /// was erased, when and why. It holds no content.
 public struct ErasureRecord: Sendable, Codable, Equatable {
+    /// The record id.
     public var id: String
+    /// The record type.
     public var type: String
+    /// Why it was erased.
     public var reason: String
+    /// When (ISO 8601).
     public var erasedAt: String
 }
 
