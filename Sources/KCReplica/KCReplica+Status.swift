@@ -1,5 +1,5 @@
-public import Foundation
-public import KCModel
+import Foundation
+import KCModel
 public import SyncCore
 public import SyncStore
 

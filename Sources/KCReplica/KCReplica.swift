@@ -1,5 +1,5 @@
 public import Foundation
-public import KCModel
+import KCModel
 public import SyncCore
 public import SyncStore
 
@@ -113,6 +113,7 @@ public final class KCReplica: Sendable {
     }
 
     /// Runs a store call, turning its errors into Dutch.
+    @discardableResult
     func perform<T>(_ what: String, _ body: () throws(SyncError) -> T) throws(KCError) -> T {
         do { return try body() } catch { throw KCError.engine(error, doing: what) }
     }

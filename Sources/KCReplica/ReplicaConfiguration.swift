@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What a replica's data directory says about it, besides the database: its school and board.
 /// Stored as `config.json` beside `replica.db`.
