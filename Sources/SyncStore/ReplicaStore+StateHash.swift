@@ -4,18 +4,19 @@ public import SyncCore
 import SyncProtocol
 
 extension ReplicaStore {
-    /// A SHA-256 over the canonical state of every scope: each entity's id, type and CRDT state
+    /// A SHA-256 over the canonical state of every scope (or of the scopes in `only`): each entity's id, type and CRDT state
     /// (encoded canonically), and the erased ids. Replicas that applied the same changes have
     /// the same hash, whatever the order in which the changes arrived.
-    public func stateHash() throws(SyncError) -> String {
-        try read { db in
+    public func stateHash(of only: [Scope]? = nil) throws(SyncError) -> String {
+        let wanted = only.map { Set($0.map(\.name)) }
+        return try read { db in
             var bytes = Data()
             func field(_ data: Data) {
                 withUnsafeBytes(of: UInt32(data.count).bigEndian) { bytes.append(contentsOf: $0) }
                 bytes.append(data)
             }
             let scopes = try Row.fetchAll(db, sql: "SELECT id, name FROM scope ORDER BY name")
-            for scope in scopes {
+            for scope in scopes where wanted?.contains(scope["name"] as String) ?? true {
                 let scopeID: Int64 = scope["id"]
                 field(Data("scope \(scope["name"] as String)".utf8))
                 for type in materializers.keys.sorted() {

@@ -1,7 +1,7 @@
 public import Foundation
 public import GRDB
 public import SyncCore
-import SyncProtocol
+public import SyncProtocol
 import Synchronization
 
 /// One replica: a SQLite database holding a signed change log, the materialized records, the
@@ -16,7 +16,9 @@ import Synchronization
 public final class ReplicaStore: Sendable {
     /// This replica's id (derived from its key).
     public let replicaID: ReplicaID
-    let key: ReplicaKey
+    /// The replica's signing key: it signs this replica's changes and its session handshakes.
+    /// It never leaves the replica.
+    public let key: ReplicaKey
     let writer: any DatabaseWriter
     let materializers: [String: Materializer]
     let clock: Mutex<HybridLogicalClock>

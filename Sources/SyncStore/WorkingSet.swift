@@ -18,7 +18,10 @@ struct WorkingSet {
     }
 
     private(set) var entries: [Key: Entry] = [:]
+    /// The entities an op touched, in first-touch order: only these are written back. An
+    /// entity that was only looked at (or made with `newEntity` and left empty) is not.
     private var order: [Key] = []
+    private var touched: Set<Key> = []
     private var conflicts: [(Key, String, ConflictEvent)] = []
     private var erasures: [Key: Timestamp] = [:]
     private var erasedCache: [Key: Bool] = [:]
@@ -55,7 +58,6 @@ struct WorkingSet {
         erasedCache[key] = false
         if entries[key] == nil {
             entries[key] = Entry(type: type, state: EntityState())
-            order.append(key)
         }
     }
 
@@ -71,22 +73,17 @@ struct WorkingSet {
         }
         let state = loaded ?? EntityState()
         entries[key] = Entry(type: type, state: state)
-        order.append(key)
         return state
     }
 
     /// Applies one op (whose id is `stamp`) to the entity and keeps the conflicts it reveals.
     mutating func apply(_ op: RecordOperation, stamp: OpID, to key: Key, type: String, db: Database) throws {
         _ = try state(key, type: type, db: db)
+        if touched.insert(key).inserted { order.append(key) }
         // Mutate in place: a copy would make every op copy the entity's dictionaries.
         let events = entries[key]!.state.apply(op, stamp: stamp)
         for event in events { conflicts.append((key, type, event)) }
         if case .erase = op.kind { erasures[key] = stamp.timestamp }
-    }
-
-    /// Replaces the stored state of an entity wholesale (used by tests of merge).
-    mutating func set(_ state: EntityState, for key: Key) {
-        entries[key]?.state = state
     }
 
     /// Writes every touched entity, the conflict journal and the erasures.

@@ -79,6 +79,20 @@ import Testing
         }
     }
 
+    /// Found by the network simulation: looking at an entity inside a write made an empty row.
+    @Test func lookingAtAnEntityInAWriteStoresNothingForIt() throws {
+        let store = try makeReplica()
+        let id = try writeNote(store, title: "op school")
+        let before = try store.stateHash()
+        let change = try store.write(in: board) { b throws(SyncError) in
+            #expect(try b.state(of: id, type: "note") == nil)      // it lives in the school scope only
+            _ = b.newEntity(type: "note")                           // made, but never written
+        }
+        #expect(change == nil)
+        #expect(try store.stateHash() == before)
+        #expect(try store.entityIDs(type: "note", in: board).isEmpty)
+    }
+
     @Test func applyingIsIdempotentAndReportsDuplicates() throws {
         let a = try makeReplica(), b = try makeReplica()
         for i in 0..<5 { try writeNote(a, title: "n\(i)") }

@@ -738,6 +738,331 @@ public nonisolated struct Kcsync_V1_EntityState: Sendable {
   public init() {}
 }
 
+public nonisolated struct Kcsync_V1_VectorEntry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 16 bytes
+  public var replica: Data = Data()
+
+  public var seq: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kcsync_V1_Hello: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 1
+  public var protocolVersion: UInt32 = 0
+
+  /// the connecting replica's id
+  public var replica: Data = Data()
+
+  /// its Ed25519 key; the id must be its hash
+  public var publicKey: Data = Data()
+
+  /// the replica's BRIN; empty for a board replica
+  public var school: String = String()
+
+  /// the board number
+  public var board: String = String()
+
+  /// the scopes it wants to sync
+  public var scopes: [String] = []
+
+  /// 32 random bytes for the server to sign
+  public var nonce: Data = Data()
+
+  /// e.g. "kcsync/0.1"
+  public var agent: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kcsync_V1_Challenge: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 32 random bytes, fresh for this session
+  public var nonce: Data = Data()
+
+  /// the server's identity: "board/41234" or a replica id
+  public var audience: String = String()
+
+  /// ms since 1970
+  public var serverTime: UInt64 = 0
+
+  public var serverReplica: Data = Data()
+
+  public var serverKey: Data = Data()
+
+  /// over the client's nonce (see SPEC.md, "Authentication")
+  public var serverSignature: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kcsync_V1_Authenticate: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// ms since 1970
+  public var clientTime: UInt64 = 0
+
+  /// over the server's nonce, bound to audience and time
+  public var signature: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kcsync_V1_Welcome: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the scopes granted
+  public var scopes: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kcsync_V1_Vector: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var scope: String = String()
+
+  public var entries: [Kcsync_V1_VectorEntry] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kcsync_V1_Changes: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var scope: String = String()
+
+  /// 1, 2, 3, … per scope and direction
+  public var batch: UInt64 = 0
+
+  /// SignedChange bytes, each replica's in seq order
+  public var changes: [Data] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kcsync_V1_Ack: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var scope: String = String()
+
+  /// the batch now durably stored
+  public var batch: UInt64 = 0
+
+  public var vector: [Kcsync_V1_VectorEntry] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kcsync_V1_ErrorFrame: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var code: Kcsync_V1_ErrorFrame.Code = .unspecified
+
+  public var message: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum Code: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case unspecified // = 0
+    case unsupportedVersion // = 1
+    case malformedFrame // = 2
+    case frameTooLarge // = 3
+    case unauthorized // = 4
+    case scopeNotGranted // = 5
+    case rejectedChange // = 6
+    case rateLimited // = 7
+    case protocolViolation // = 8
+    case clockSkew // = 9
+    case `internal` // = 10
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .unsupportedVersion
+      case 2: self = .malformedFrame
+      case 3: self = .frameTooLarge
+      case 4: self = .unauthorized
+      case 5: self = .scopeNotGranted
+      case 6: self = .rejectedChange
+      case 7: self = .rateLimited
+      case 8: self = .protocolViolation
+      case 9: self = .clockSkew
+      case 10: self = .internal
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .unsupportedVersion: return 1
+      case .malformedFrame: return 2
+      case .frameTooLarge: return 3
+      case .unauthorized: return 4
+      case .scopeNotGranted: return 5
+      case .rejectedChange: return 6
+      case .rateLimited: return 7
+      case .protocolViolation: return 8
+      case .clockSkew: return 9
+      case .internal: return 10
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Kcsync_V1_ErrorFrame.Code] = [
+      .unspecified,
+      .unsupportedVersion,
+      .malformedFrame,
+      .frameTooLarge,
+      .unauthorized,
+      .scopeNotGranted,
+      .rejectedChange,
+      .rateLimited,
+      .protocolViolation,
+      .clockSkew,
+      .internal,
+    ]
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Kcsync_V1_Frame: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: Kcsync_V1_Frame.OneOf_Kind? = nil
+
+  public var hello: Kcsync_V1_Hello {
+    get {
+      if case .hello(let v)? = kind {return v}
+      return Kcsync_V1_Hello()
+    }
+    set {kind = .hello(newValue)}
+  }
+
+  public var challenge: Kcsync_V1_Challenge {
+    get {
+      if case .challenge(let v)? = kind {return v}
+      return Kcsync_V1_Challenge()
+    }
+    set {kind = .challenge(newValue)}
+  }
+
+  public var authenticate: Kcsync_V1_Authenticate {
+    get {
+      if case .authenticate(let v)? = kind {return v}
+      return Kcsync_V1_Authenticate()
+    }
+    set {kind = .authenticate(newValue)}
+  }
+
+  public var welcome: Kcsync_V1_Welcome {
+    get {
+      if case .welcome(let v)? = kind {return v}
+      return Kcsync_V1_Welcome()
+    }
+    set {kind = .welcome(newValue)}
+  }
+
+  public var vector: Kcsync_V1_Vector {
+    get {
+      if case .vector(let v)? = kind {return v}
+      return Kcsync_V1_Vector()
+    }
+    set {kind = .vector(newValue)}
+  }
+
+  public var changes: Kcsync_V1_Changes {
+    get {
+      if case .changes(let v)? = kind {return v}
+      return Kcsync_V1_Changes()
+    }
+    set {kind = .changes(newValue)}
+  }
+
+  public var ack: Kcsync_V1_Ack {
+    get {
+      if case .ack(let v)? = kind {return v}
+      return Kcsync_V1_Ack()
+    }
+    set {kind = .ack(newValue)}
+  }
+
+  public var error: Kcsync_V1_ErrorFrame {
+    get {
+      if case .error(let v)? = kind {return v}
+      return Kcsync_V1_ErrorFrame()
+    }
+    set {kind = .error(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Kind: Equatable, Sendable {
+    case hello(Kcsync_V1_Hello)
+    case challenge(Kcsync_V1_Challenge)
+    case authenticate(Kcsync_V1_Authenticate)
+    case welcome(Kcsync_V1_Welcome)
+    case vector(Kcsync_V1_Vector)
+    case changes(Kcsync_V1_Changes)
+    case ack(Kcsync_V1_Ack)
+    case error(Kcsync_V1_ErrorFrame)
+
+  }
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kcsync.v1"
@@ -1928,6 +2253,549 @@ nonisolated extension Kcsync_V1_EntityState: SwiftProtobuf.Message, SwiftProtobu
     if lhs.texts != rhs.texts {return false}
     if lhs.deletions != rhs.deletions {return false}
     if lhs.erased != rhs.erased {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_VectorEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VectorEntry"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}replica\0\u{1}seq\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.replica) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.seq) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.replica.isEmpty {
+      try visitor.visitSingularBytesField(value: self.replica, fieldNumber: 1)
+    }
+    if self.seq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seq, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_VectorEntry, rhs: Kcsync_V1_VectorEntry) -> Bool {
+    if lhs.replica != rhs.replica {return false}
+    if lhs.seq != rhs.seq {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Hello"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}replica\0\u{3}public_key\0\u{1}school\0\u{1}board\0\u{1}scopes\0\u{1}nonce\0\u{1}agent\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.protocolVersion) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.replica) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.publicKey) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.school) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.board) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.scopes) }()
+      case 7: try { try decoder.decodeSingularBytesField(value: &self.nonce) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.agent) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.protocolVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.protocolVersion, fieldNumber: 1)
+    }
+    if !self.replica.isEmpty {
+      try visitor.visitSingularBytesField(value: self.replica, fieldNumber: 2)
+    }
+    if !self.publicKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.publicKey, fieldNumber: 3)
+    }
+    if !self.school.isEmpty {
+      try visitor.visitSingularStringField(value: self.school, fieldNumber: 4)
+    }
+    if !self.board.isEmpty {
+      try visitor.visitSingularStringField(value: self.board, fieldNumber: 5)
+    }
+    if !self.scopes.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.scopes, fieldNumber: 6)
+    }
+    if !self.nonce.isEmpty {
+      try visitor.visitSingularBytesField(value: self.nonce, fieldNumber: 7)
+    }
+    if !self.agent.isEmpty {
+      try visitor.visitSingularStringField(value: self.agent, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_Hello, rhs: Kcsync_V1_Hello) -> Bool {
+    if lhs.protocolVersion != rhs.protocolVersion {return false}
+    if lhs.replica != rhs.replica {return false}
+    if lhs.publicKey != rhs.publicKey {return false}
+    if lhs.school != rhs.school {return false}
+    if lhs.board != rhs.board {return false}
+    if lhs.scopes != rhs.scopes {return false}
+    if lhs.nonce != rhs.nonce {return false}
+    if lhs.agent != rhs.agent {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_Challenge: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Challenge"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nonce\0\u{1}audience\0\u{3}server_time\0\u{3}server_replica\0\u{3}server_key\0\u{3}server_signature\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.nonce) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.audience) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.serverTime) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.serverReplica) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.serverKey) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.serverSignature) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.nonce.isEmpty {
+      try visitor.visitSingularBytesField(value: self.nonce, fieldNumber: 1)
+    }
+    if !self.audience.isEmpty {
+      try visitor.visitSingularStringField(value: self.audience, fieldNumber: 2)
+    }
+    if self.serverTime != 0 {
+      try visitor.visitSingularUInt64Field(value: self.serverTime, fieldNumber: 3)
+    }
+    if !self.serverReplica.isEmpty {
+      try visitor.visitSingularBytesField(value: self.serverReplica, fieldNumber: 4)
+    }
+    if !self.serverKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.serverKey, fieldNumber: 5)
+    }
+    if !self.serverSignature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.serverSignature, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_Challenge, rhs: Kcsync_V1_Challenge) -> Bool {
+    if lhs.nonce != rhs.nonce {return false}
+    if lhs.audience != rhs.audience {return false}
+    if lhs.serverTime != rhs.serverTime {return false}
+    if lhs.serverReplica != rhs.serverReplica {return false}
+    if lhs.serverKey != rhs.serverKey {return false}
+    if lhs.serverSignature != rhs.serverSignature {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_Authenticate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Authenticate"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}client_time\0\u{1}signature\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.clientTime) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.clientTime != 0 {
+      try visitor.visitSingularUInt64Field(value: self.clientTime, fieldNumber: 1)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_Authenticate, rhs: Kcsync_V1_Authenticate) -> Bool {
+    if lhs.clientTime != rhs.clientTime {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Welcome"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scopes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.scopes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.scopes.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.scopes, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_Welcome, rhs: Kcsync_V1_Welcome) -> Bool {
+    if lhs.scopes != rhs.scopes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_Vector: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Vector"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}entries\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.scope) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.entries) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.scope.isEmpty {
+      try visitor.visitSingularStringField(value: self.scope, fieldNumber: 1)
+    }
+    if !self.entries.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.entries, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_Vector, rhs: Kcsync_V1_Vector) -> Bool {
+    if lhs.scope != rhs.scope {return false}
+    if lhs.entries != rhs.entries {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_Changes: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Changes"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}batch\0\u{1}changes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.scope) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.batch) }()
+      case 3: try { try decoder.decodeRepeatedBytesField(value: &self.changes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.scope.isEmpty {
+      try visitor.visitSingularStringField(value: self.scope, fieldNumber: 1)
+    }
+    if self.batch != 0 {
+      try visitor.visitSingularUInt64Field(value: self.batch, fieldNumber: 2)
+    }
+    if !self.changes.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.changes, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_Changes, rhs: Kcsync_V1_Changes) -> Bool {
+    if lhs.scope != rhs.scope {return false}
+    if lhs.batch != rhs.batch {return false}
+    if lhs.changes != rhs.changes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_Ack: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Ack"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}batch\0\u{1}vector\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.scope) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.batch) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.vector) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.scope.isEmpty {
+      try visitor.visitSingularStringField(value: self.scope, fieldNumber: 1)
+    }
+    if self.batch != 0 {
+      try visitor.visitSingularUInt64Field(value: self.batch, fieldNumber: 2)
+    }
+    if !self.vector.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.vector, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_Ack, rhs: Kcsync_V1_Ack) -> Bool {
+    if lhs.scope != rhs.scope {return false}
+    if lhs.batch != rhs.batch {return false}
+    if lhs.vector != rhs.vector {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_ErrorFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ErrorFrame"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0\u{1}message\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.code) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.code != .unspecified {
+      try visitor.visitSingularEnumField(value: self.code, fieldNumber: 1)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_ErrorFrame, rhs: Kcsync_V1_ErrorFrame) -> Bool {
+    if lhs.code != rhs.code {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_ErrorFrame.Code: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UNSPECIFIED\0\u{1}UNSUPPORTED_VERSION\0\u{1}MALFORMED_FRAME\0\u{1}FRAME_TOO_LARGE\0\u{1}UNAUTHORIZED\0\u{1}SCOPE_NOT_GRANTED\0\u{1}REJECTED_CHANGE\0\u{1}RATE_LIMITED\0\u{1}PROTOCOL_VIOLATION\0\u{1}CLOCK_SKEW\0\u{1}INTERNAL\0")
+}
+
+nonisolated extension Kcsync_V1_Frame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Frame"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}challenge\0\u{1}authenticate\0\u{1}welcome\0\u{1}vector\0\u{1}changes\0\u{1}ack\0\u{1}error\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Kcsync_V1_Hello?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .hello(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .hello(v)
+        }
+      }()
+      case 2: try {
+        var v: Kcsync_V1_Challenge?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .challenge(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .challenge(v)
+        }
+      }()
+      case 3: try {
+        var v: Kcsync_V1_Authenticate?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .authenticate(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .authenticate(v)
+        }
+      }()
+      case 4: try {
+        var v: Kcsync_V1_Welcome?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .welcome(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .welcome(v)
+        }
+      }()
+      case 5: try {
+        var v: Kcsync_V1_Vector?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .vector(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .vector(v)
+        }
+      }()
+      case 6: try {
+        var v: Kcsync_V1_Changes?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .changes(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .changes(v)
+        }
+      }()
+      case 7: try {
+        var v: Kcsync_V1_Ack?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .ack(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .ack(v)
+        }
+      }()
+      case 8: try {
+        var v: Kcsync_V1_ErrorFrame?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .error(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .error(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.kind {
+    case .hello?: try {
+      guard case .hello(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .challenge?: try {
+      guard case .challenge(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .authenticate?: try {
+      guard case .authenticate(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .welcome?: try {
+      guard case .welcome(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case .vector?: try {
+      guard case .vector(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case .changes?: try {
+      guard case .changes(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
+    case .ack?: try {
+      guard case .ack(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    }()
+    case .error?: try {
+      guard case .error(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_Frame, rhs: Kcsync_V1_Frame) -> Bool {
+    if lhs.kind != rhs.kind {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

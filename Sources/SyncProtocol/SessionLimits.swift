@@ -1,0 +1,79 @@
+/// The session limits of Protocol/SPEC.md, section 2.
+public struct SessionLimits: Sendable, Equatable {
+    /// The largest frame accepted.
+    public var maximumFrameBytes = 8 * 1024 * 1024
+    /// The most changes in one batch.
+    public var maximumBatchChanges = 1_000
+    /// The most change bytes in one batch (a single larger change travels alone).
+    public var maximumBatchBytes = 4 * 1024 * 1024
+    /// Unacknowledged batches per scope and direction.
+    public var maximumBatchesInFlight = 4
+    /// Changes received per second, on average.
+    public var changesPerSecond: Double = 20_000
+    /// The largest burst of changes received.
+    public var changesBurst: Double = 100_000
+    /// How far apart the two clocks may be at authentication, in milliseconds.
+    public var maximumClockSkew: UInt64 = 5 * 60 * 1000
+
+    /// The limits of the spec.
+    public init() {}
+
+    /// The spec's limits.
+    public static let standard = SessionLimits()
+}
+
+/// Why a session ended badly: the error frame code and a message (English, for logs).
+public struct SessionError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The error frame codes of Protocol/SPEC.md, section 6.
+    public enum Code: String, Sendable, Equatable {
+        case unsupportedVersion, malformedFrame, frameTooLarge, unauthorized, scopeNotGranted
+        case rejectedChange, rateLimited, protocolViolation, clockSkew, internalError
+    }
+
+    /// The code.
+    public var code: Code
+    /// What happened.
+    public var message: String
+    /// True when the other side sent it; false when this side detected it.
+    public var remote: Bool
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, remote: Bool = false) {
+        self.code = code
+        self.message = message
+        self.remote = remote
+    }
+
+    public var description: String { "\(remote ? "peer sent " : "")\(code.rawValue): \(message)" }
+
+    var proto: Kcsync_V1_ErrorFrame.Code {
+        switch code {
+        case .unsupportedVersion: .unsupportedVersion
+        case .malformedFrame: .malformedFrame
+        case .frameTooLarge: .frameTooLarge
+        case .unauthorized: .unauthorized
+        case .scopeNotGranted: .scopeNotGranted
+        case .rejectedChange: .rejectedChange
+        case .rateLimited: .rateLimited
+        case .protocolViolation: .protocolViolation
+        case .clockSkew: .clockSkew
+        case .internalError: .internal
+        }
+    }
+
+    init(proto: Kcsync_V1_ErrorFrame) {
+        let code: Code = switch proto.code {
+        case .unsupportedVersion: .unsupportedVersion
+        case .malformedFrame: .malformedFrame
+        case .frameTooLarge: .frameTooLarge
+        case .unauthorized: .unauthorized
+        case .scopeNotGranted: .scopeNotGranted
+        case .rejectedChange: .rejectedChange
+        case .rateLimited: .rateLimited
+        case .protocolViolation: .protocolViolation
+        case .clockSkew: .clockSkew
+        default: .internalError
+        }
+        self.init(code, proto.message, remote: true)
+    }
+}

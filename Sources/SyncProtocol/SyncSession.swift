@@ -1,0 +1,518 @@
+public import Foundation
+public import SyncCore
+import SwiftProtobuf
+
+/// One sync session between two replicas, as a state machine (Protocol/SPEC.md).
+///
+/// It does no I/O and reads no clock: events come in through the `on…` methods (with the time
+/// as a parameter), and what must happen comes out as ``Directive``s, which the shell that
+/// owns the socket and the store carries out and answers with the matching `on…` call. Both
+/// sides of a connection use it: the one that connects as `.client`, the one that accepts as
+/// `.server`.
+public struct SyncSession: Sendable {
+    /// Which side of the connection this is.
+    public enum Role: Sendable, Equatable {
+        /// Connects. `audience` is the server it means to reach (`board/<number>`), or nil to
+        /// accept any peer whose audience is bound to its key (`replica/<hex>`).
+        case client(scopes: [Scope], audience: String?, pinnedServerKey: [UInt8]?)
+        /// Accepts, announcing `audience`.
+        case server(audience: String)
+    }
+
+    /// The other side, once it has said who it is.
+    public struct Peer: Sendable, Equatable {
+        /// Its replica id.
+        public var replica: ReplicaID
+        /// Its public key (the id is its hash).
+        public var publicKey: [UInt8]
+        /// Its school's BRIN; empty for a board replica.
+        public var school: String
+        /// Its board number.
+        public var board: String
+        /// The scopes it asked for (empty for a server).
+        public var requestedScopes: [Scope]
+    }
+
+    /// What the shell must do.
+    public enum Directive: Sendable, Equatable {
+        /// Send these bytes as one binary WebSocket message.
+        case send(Data)
+        /// (Server) Decide what `peer` may sync; answer with ``onAuthorized(_:)`` or ``onDenied(_:)``.
+        case authorize(Peer)
+        /// Read these scopes' version vectors; answer with ``onVectors(_:)``.
+        case readVectors([Scope])
+        /// Read at most `limit` changes of `scope` that `missingFrom` lacks; answer with ``onChanges(_:_:)``.
+        case readChanges(Scope, missingFrom: VersionVector, limit: Int)
+        /// Apply a batch durably, in order; answer with ``onApplied(_:batch:result:)``.
+        case apply(Scope, batch: UInt64, changes: [Data])
+        /// The handshake is done: `peer` may sync `scopes`.
+        case established(Peer, [Scope])
+        /// Changes received so far in `scope` of those the peer had when the session began.
+        case progress(Scope, received: UInt64, total: UInt64)
+        /// Both sides hold everything the other had; nothing is in flight.
+        case caughtUp
+        /// Close the connection (after sending what came before). Nil: a normal close.
+        case close(SessionError?)
+    }
+
+    enum Phase: Sendable, Equatable {
+        case initial, awaitingChallenge, awaitingAuthenticate, authorizing, awaitingWelcome, open, closed
+    }
+
+    struct ScopeState: Sendable {
+        var peerVector: VersionVector?
+        var initialPeerVector = VersionVector()
+        var sent = VersionVector()
+        var local: VersionVector?
+        var reading = false
+        var dirty = false
+        var exhausted = false
+        var nextOutbound: UInt64 = 1
+        var inFlight: [UInt64] = []
+        var nextInbound: UInt64 = 1
+        var applying: [UInt64: Int] = [:]
+        var received: UInt64 = 0
+        var total: UInt64 = 0
+    }
+
+    /// Which side this is.
+    public let role: Role
+    /// The limits this side enforces.
+    public let limits: SessionLimits
+    let key: ReplicaKey
+    let school: String
+    let board: String
+    let nonce: [UInt8]
+    private(set) var phase: Phase = .initial
+    /// The other side, once known.
+    public private(set) var peer: Peer?
+    private var peerNonce: [UInt8] = []
+    private var audience = ""
+    private var scopes: [Scope: ScopeState] = [:]
+    private var tokens: Double
+    private var lastRefill: UInt64 = 0
+    private var reportedCaughtUp = false
+
+    /// A session for the replica with `key`, of `school` (empty for the board) and `board`.
+    /// `nonce` must be 32 fresh random bytes.
+    public init(role: Role, key: ReplicaKey, school: String, board: String, nonce: [UInt8], limits: SessionLimits = .standard) {
+        precondition(nonce.count == 32, "a session nonce is 32 random bytes")
+        self.role = role
+        self.key = key
+        self.school = school
+        self.board = board
+        self.nonce = nonce
+        self.limits = limits
+        tokens = limits.changesBurst
+        if case .server(let audience) = role { self.audience = audience }
+    }
+
+    /// The scopes this session syncs (empty before the handshake is done).
+    public var grantedScopes: [Scope] { scopes.keys.sorted() }
+
+    /// True once the session has closed.
+    public var isClosed: Bool { phase == .closed }
+
+    /// True when the handshake is done.
+    public var isOpen: Bool { phase == .open }
+
+    // MARK: - Events
+
+    /// The connection is up. A client says hello; a server waits.
+    public mutating func start(now: UInt64) -> [Directive] {
+        guard case .client(let wanted, _, _) = role, phase == .initial else { return [] }
+        var hello = Kcsync_V1_Hello()
+        hello.protocolVersion = 1
+        hello.replica = Data(key.replicaID.bytes)
+        hello.publicKey = Data(key.publicKey)
+        hello.school = school
+        hello.board = board
+        hello.scopes = wanted.map(\.name)
+        hello.nonce = Data(nonce)
+        hello.agent = "kcsync/1"
+        phase = .awaitingChallenge
+        lastRefill = now
+        return [send { $0.hello = hello }]
+    }
+
+    /// A binary message arrived.
+    public mutating func onFrame(_ bytes: Data, now: UInt64) -> [Directive] {
+        guard phase != .closed else { return [] }
+        guard bytes.count <= limits.maximumFrameBytes else {
+            return fail(.frameTooLarge, "a frame of \(bytes.count) bytes exceeds the limit of \(limits.maximumFrameBytes)")
+        }
+        let frame: Kcsync_V1_Frame
+        do { frame = try Kcsync_V1_Frame(serializedBytes: bytes) } catch {
+            return fail(.malformedFrame, "the frame does not decode as a kcsync Frame")
+        }
+        switch frame.kind {
+        case .hello(let hello)?: return onHello(hello, now: now)
+        case .challenge(let challenge)?: return onChallenge(challenge, now: now)
+        case .authenticate(let authenticate)?: return onAuthenticate(authenticate, now: now)
+        case .welcome(let welcome)?: return onWelcome(welcome)
+        case .vector(let vector)?: return onPeerVector(vector)
+        case .changes(let changes)?: return onPeerChanges(changes, now: now)
+        case .ack(let ack)?: return onAck(ack)
+        case .error(let error)?:
+            phase = .closed
+            return [.close(SessionError(proto: error))]
+        case nil:
+            return fail(.malformedFrame, "the frame holds no message")
+        }
+    }
+
+    /// (Server) The peer may sync `granted` (what it asked for is intersected with this).
+    public mutating func onAuthorized(_ granted: [Scope]) -> [Directive] {
+        guard phase == .authorizing, let peer else { return [] }
+        let allowed = Set(granted).intersection(peer.requestedScopes).sorted()
+        guard !allowed.isEmpty else {
+            return fail(.unauthorized, "replica \(peer.replica.hex) may sync none of the scopes it asked for")
+        }
+        var welcome = Kcsync_V1_Welcome()
+        welcome.scopes = allowed.map(\.name)
+        open(allowed)
+        return [send { $0.welcome = welcome }, .established(peer, allowed), .readVectors(allowed)]
+    }
+
+    /// (Server) The peer may not sync anything.
+    public mutating func onDenied(_ reason: String) -> [Directive] {
+        guard phase == .authorizing else { return [] }
+        return fail(.unauthorized, reason)
+    }
+
+    /// This side's version vectors, as asked for by `.readVectors`.
+    public mutating func onVectors(_ vectors: [Scope: VersionVector]) -> [Directive] {
+        guard phase == .open else { return [] }
+        var out: [Directive] = []
+        for (scope, vector) in vectors.sorted(by: { $0.key < $1.key }) where scopes[scope] != nil {
+            scopes[scope]!.local = vector
+            var message = Kcsync_V1_Vector()
+            message.scope = scope.name
+            message.entries = SyncSession.entries(vector)
+            out.append(send { $0.vector = message })
+            if let peerVector = scopes[scope]!.peerVector {
+                scopes[scope]!.total = SyncSession.lacking(vector, peerVector)
+            }
+            out += pump(scope)
+        }
+        return out + checkCaughtUp()
+    }
+
+    /// The changes read for `scope` after a `.readChanges`.
+    public mutating func onChanges(_ scope: Scope, _ changes: [Data]) -> [Directive] {
+        guard phase == .open, scopes[scope] != nil else { return [] }
+        scopes[scope]!.reading = false
+        if changes.isEmpty {
+            if scopes[scope]!.dirty { return pump(scope) + checkCaughtUp() }
+            scopes[scope]!.exhausted = true
+            return checkCaughtUp()
+        }
+        // Cut the batch at the byte limit; what is left is read again next time.
+        var batch: [Data] = []
+        var bytes = 0
+        for change in changes {
+            if !batch.isEmpty && bytes + change.count > limits.maximumBatchBytes { break }
+            batch.append(change)
+            bytes += change.count
+        }
+        var sent = scopes[scope]!.sent
+        for change in batch {
+            guard let header = try? SignedChange(serialized: change).header else {
+                return fail(.internalError, "a stored change of \(scope) does not decode")
+            }
+            sent[header.replica] = max(sent[header.replica], header.seq)
+        }
+        let number = scopes[scope]!.nextOutbound
+        scopes[scope]!.nextOutbound += 1
+        scopes[scope]!.inFlight.append(number)
+        scopes[scope]!.sent = sent
+        scopes[scope]!.exhausted = false
+        reportedCaughtUp = false
+        var message = Kcsync_V1_Changes()
+        message.scope = scope.name
+        message.batch = number
+        message.changes = batch
+        return [send { $0.changes = message }] + pump(scope)
+    }
+
+    /// A batch given to `.apply` is stored (with the new local vector), or was rejected.
+    public mutating func onApplied(_ scope: Scope, batch: UInt64, result: Result<VersionVector, SyncError>) -> [Directive] {
+        guard phase == .open, let count = scopes[scope]?.applying.removeValue(forKey: batch) else { return [] }
+        switch result {
+        case .failure(let error):
+            return fail(.rejectedChange, error.description)
+        case .success(let vector):
+            scopes[scope]!.local = vector
+            scopes[scope]!.received += UInt64(count)
+            var ack = Kcsync_V1_Ack()
+            ack.scope = scope.name
+            ack.batch = batch
+            ack.vector = SyncSession.entries(vector)
+            var out = [send { $0.ack = ack }]
+            let state = scopes[scope]!
+            if state.total > 0 { out.append(.progress(scope, received: min(state.received, state.total), total: state.total)) }
+            return out + checkCaughtUp()
+        }
+    }
+
+    /// A local change committed in `scope`: push it (live).
+    public mutating func onLocalChange(_ scope: Scope) -> [Directive] {
+        guard phase == .open, scopes[scope] != nil else { return [] }
+        scopes[scope]!.exhausted = false
+        reportedCaughtUp = false
+        if scopes[scope]!.reading {
+            scopes[scope]!.dirty = true
+            return []
+        }
+        return pump(scope)
+    }
+
+    /// The shell is closing the connection (shutdown, or the socket dropped).
+    public mutating func onClose() -> [Directive] {
+        guard phase != .closed else { return [] }
+        phase = .closed
+        return []
+    }
+
+    // MARK: - Handshake
+
+    private mutating func onHello(_ hello: Kcsync_V1_Hello, now: UInt64) -> [Directive] {
+        guard case .server = role, phase == .initial else { return violation("unexpected Hello") }
+        guard hello.protocolVersion == 1 else {
+            return fail(.unsupportedVersion, "protocol version \(hello.protocolVersion) is not supported; this side speaks version 1")
+        }
+        guard hello.publicKey.count == 32, let replica = ReplicaID(bytes: hello.replica),
+              ReplicaKey.replicaID(forPublicKey: hello.publicKey) == replica else {
+            return fail(.unauthorized, "the replica id is not the hash of the public key")
+        }
+        guard hello.nonce.count == 32 else { return fail(.malformedFrame, "the client nonce must be 32 bytes") }
+        var requested: [Scope] = []
+        for name in hello.scopes {
+            guard let scope = try? Scope(parsing: name) else { return fail(.malformedFrame, "'\(name)' is not a scope") }
+            requested.append(scope)
+        }
+        peer = Peer(replica: replica, publicKey: Array(hello.publicKey), school: hello.school, board: hello.board,
+                    requestedScopes: requested)
+        peerNonce = Array(hello.nonce)
+        lastRefill = now
+        var challenge = Kcsync_V1_Challenge()
+        challenge.nonce = Data(nonce)
+        challenge.audience = audience
+        challenge.serverTime = now
+        challenge.serverReplica = Data(key.replicaID.bytes)
+        challenge.serverKey = Data(key.publicKey)
+        challenge.serverSignature = Data(key.sign(SyncSession.serverProof(audience: audience, clientNonce: peerNonce, client: replica)))
+        phase = .awaitingAuthenticate
+        return [send { $0.challenge = challenge }]
+    }
+
+    private mutating func onChallenge(_ challenge: Kcsync_V1_Challenge, now: UInt64) -> [Directive] {
+        guard case .client(_, let expected, let pinned) = role, phase == .awaitingChallenge else { return violation("unexpected Challenge") }
+        guard challenge.nonce.count == 32, challenge.serverKey.count == 32,
+              let serverReplica = ReplicaID(bytes: challenge.serverReplica),
+              ReplicaKey.replicaID(forPublicKey: challenge.serverKey) == serverReplica else {
+            return fail(.unauthorized, "the server's identity is malformed")
+        }
+        if let expected, challenge.audience != expected {
+            return fail(.unauthorized, "reached '\(challenge.audience)', expected '\(expected)'")
+        }
+        if challenge.audience.hasPrefix("replica/"), challenge.audience != "replica/\(serverReplica.hex)" {
+            return fail(.unauthorized, "the server's audience is not bound to its key")
+        }
+        if let pinned, Array(challenge.serverKey) != pinned {
+            return fail(.unauthorized, "the server's key is not the pinned key")
+        }
+        let proof = SyncSession.serverProof(audience: challenge.audience, clientNonce: nonce, client: key.replicaID)
+        guard ReplicaKey.verify(signature: challenge.serverSignature, of: proof, publicKey: challenge.serverKey) else {
+            return fail(.unauthorized, "the server's signature does not verify")
+        }
+        audience = challenge.audience
+        peer = Peer(replica: serverReplica, publicKey: Array(challenge.serverKey), school: "", board: board, requestedScopes: [])
+        var authenticate = Kcsync_V1_Authenticate()
+        authenticate.clientTime = now
+        authenticate.signature = Data(key.sign(SyncSession.clientProof(audience: audience, serverNonce: Array(challenge.nonce),
+                                                                        time: now, client: key.replicaID)))
+        phase = .awaitingWelcome
+        return [send { $0.authenticate = authenticate }]
+    }
+
+    private mutating func onAuthenticate(_ authenticate: Kcsync_V1_Authenticate, now: UInt64) -> [Directive] {
+        guard case .server = role, phase == .awaitingAuthenticate, let peer else { return violation("unexpected Authenticate") }
+        let skew = now > authenticate.clientTime ? now - authenticate.clientTime : authenticate.clientTime - now
+        guard skew <= limits.maximumClockSkew else {
+            return fail(.clockSkew, "the client's clock is \(skew) ms off; at most \(limits.maximumClockSkew) ms is accepted")
+        }
+        let proof = SyncSession.clientProof(audience: audience, serverNonce: nonce, time: authenticate.clientTime, client: peer.replica)
+        guard ReplicaKey.verify(signature: authenticate.signature, of: proof, publicKey: peer.publicKey) else {
+            return fail(.unauthorized, "the client's signature does not verify for this session")
+        }
+        phase = .authorizing
+        return [.authorize(peer)]
+    }
+
+    private mutating func onWelcome(_ welcome: Kcsync_V1_Welcome) -> [Directive] {
+        guard case .client(let wanted, _, _) = role, phase == .awaitingWelcome, let peer else { return violation("unexpected Welcome") }
+        var granted: [Scope] = []
+        for name in welcome.scopes {
+            guard let scope = try? Scope(parsing: name), wanted.contains(scope) else {
+                return violation("the server granted '\(name)', which was not asked for")
+            }
+            granted.append(scope)
+        }
+        open(granted)
+        return [.established(peer, granted), .readVectors(granted)]
+    }
+
+    private mutating func open(_ granted: [Scope]) {
+        phase = .open
+        for scope in granted { scopes[scope] = ScopeState() }
+    }
+
+    // MARK: - Sync
+
+    private mutating func onPeerVector(_ message: Kcsync_V1_Vector) -> [Directive] {
+        guard phase == .open else { return violation("Vector before the handshake is done") }
+        guard let scope = try? Scope(parsing: message.scope), scopes[scope] != nil else {
+            return fail(.scopeNotGranted, "'\(message.scope)' was not granted in this session")
+        }
+        guard let vector = SyncSession.vector(message.entries) else { return fail(.malformedFrame, "a vector entry is malformed") }
+        guard scopes[scope]!.peerVector == nil else { return violation("a second Vector for \(scope)") }
+        scopes[scope]!.peerVector = vector
+        scopes[scope]!.initialPeerVector = vector
+        scopes[scope]!.sent = vector
+        if let local = scopes[scope]!.local { scopes[scope]!.total = SyncSession.lacking(local, vector) }
+        return pump(scope) + checkCaughtUp()
+    }
+
+    private mutating func onPeerChanges(_ message: Kcsync_V1_Changes, now: UInt64) -> [Directive] {
+        guard phase == .open else { return violation("Changes before the handshake is done") }
+        guard let scope = try? Scope(parsing: message.scope), var state = scopes[scope] else {
+            return fail(.scopeNotGranted, "'\(message.scope)' was not granted in this session")
+        }
+        guard state.local != nil else { return violation("Changes for \(scope) before this side's Vector was sent") }
+        guard message.batch == state.nextInbound else {
+            return violation("batch \(message.batch) of \(scope) arrived; batch \(state.nextInbound) was next")
+        }
+        guard !message.changes.isEmpty, message.changes.count <= limits.maximumBatchChanges else {
+            return violation("a batch holds 1 to \(limits.maximumBatchChanges) changes, not \(message.changes.count)")
+        }
+        let bytes = message.changes.reduce(0) { $0 + $1.count }
+        if message.changes.count > 1 && bytes > limits.maximumBatchBytes {
+            return violation("a batch of \(bytes) bytes exceeds \(limits.maximumBatchBytes)")
+        }
+        guard state.applying.count < limits.maximumBatchesInFlight else {
+            return violation("more than \(limits.maximumBatchesInFlight) unacknowledged batches of \(scope)")
+        }
+        // Token bucket: `changesPerSecond` on average, `changesBurst` at most at once.
+        let elapsed = Double(now > lastRefill ? now - lastRefill : 0) / 1000
+        tokens = min(limits.changesBurst, tokens + elapsed * limits.changesPerSecond)
+        lastRefill = now
+        guard tokens >= Double(message.changes.count) else {
+            return fail(.rateLimited, "more than \(Int(limits.changesPerSecond)) changes per second")
+        }
+        tokens -= Double(message.changes.count)
+        state.nextInbound += 1
+        state.applying[message.batch] = message.changes.count
+        scopes[scope] = state
+        reportedCaughtUp = false
+        return [.apply(scope, batch: message.batch, changes: message.changes)]
+    }
+
+    private mutating func onAck(_ message: Kcsync_V1_Ack) -> [Directive] {
+        guard phase == .open else { return violation("Ack before the handshake is done") }
+        guard let scope = try? Scope(parsing: message.scope), scopes[scope] != nil else {
+            return fail(.scopeNotGranted, "'\(message.scope)' was not granted in this session")
+        }
+        guard scopes[scope]!.inFlight.first == message.batch else {
+            return violation("Ack for batch \(message.batch) of \(scope), which is not the oldest unacknowledged one")
+        }
+        guard let vector = SyncSession.vector(message.vector) else { return fail(.malformedFrame, "a vector entry is malformed") }
+        scopes[scope]!.inFlight.removeFirst()
+        scopes[scope]!.peerVector = (scopes[scope]!.peerVector ?? VersionVector()).merged(with: vector)
+        return pump(scope) + checkCaughtUp()
+    }
+
+    /// Asks for the next batch of `scope` when the window has room and nothing is being read.
+    private mutating func pump(_ scope: Scope) -> [Directive] {
+        guard phase == .open, let state = scopes[scope], state.peerVector != nil, state.local != nil,
+              !state.reading, state.inFlight.count < limits.maximumBatchesInFlight else { return [] }
+        scopes[scope]!.reading = true
+        scopes[scope]!.dirty = false
+        return [.readChanges(scope, missingFrom: state.sent, limit: limits.maximumBatchChanges)]
+    }
+
+    private mutating func checkCaughtUp() -> [Directive] {
+        guard phase == .open, !reportedCaughtUp, !scopes.isEmpty else { return [] }
+        for state in scopes.values {
+            guard let local = state.local, state.peerVector != nil, state.exhausted, !state.reading,
+                  state.inFlight.isEmpty, state.applying.isEmpty, local.dominates(state.initialPeerVector) else { return [] }
+        }
+        reportedCaughtUp = true
+        return [.caughtUp]
+    }
+
+    // MARK: - Helpers
+
+    private func send(_ fill: (inout Kcsync_V1_Frame) -> Void) -> Directive {
+        var frame = Kcsync_V1_Frame()
+        fill(&frame)
+        return .send(try! frame.serializedBytes())
+    }
+
+    private mutating func fail(_ code: SessionError.Code, _ message: String) -> [Directive] {
+        let error = SessionError(code, message)
+        var frame = Kcsync_V1_ErrorFrame()
+        frame.code = error.proto
+        frame.message = message
+        let out = [send { $0.error = frame }, .close(error)]
+        phase = .closed
+        return out
+    }
+
+    private mutating func violation(_ message: String) -> [Directive] {
+        fail(.protocolViolation, message)
+    }
+
+    static func entries(_ vector: VersionVector) -> [Kcsync_V1_VectorEntry] {
+        vector.entries.sorted { $0.key < $1.key }.map { replica, seq in
+            var entry = Kcsync_V1_VectorEntry()
+            entry.replica = Data(replica.bytes)
+            entry.seq = seq
+            return entry
+        }
+    }
+
+    static func vector(_ entries: [Kcsync_V1_VectorEntry]) -> VersionVector? {
+        var vector = VersionVector()
+        for entry in entries {
+            guard let replica = ReplicaID(bytes: entry.replica) else { return nil }
+            vector[replica] = entry.seq
+        }
+        return vector
+    }
+
+    /// How many changes `local` lacks of those in `peer`.
+    static func lacking(_ local: VersionVector, _ peer: VersionVector) -> UInt64 {
+        peer.entries.reduce(0) { $0 + ($1.value > local[$1.key] ? $1.value - local[$1.key] : 0) }
+    }
+
+    /// What the server signs: the client's nonce, bound to the audience and the client.
+    static func serverProof(audience: String, clientNonce: [UInt8], client: ReplicaID) -> Data {
+        Data("kcsync-auth-v1 server\n\(audience)\n\(Hex.encode(clientNonce))\n\(client.hex)".utf8)
+    }
+
+    /// What the client signs: the server's nonce, bound to the audience, the time and the client.
+    static func clientProof(audience: String, serverNonce: [UInt8], time: UInt64, client: ReplicaID) -> Data {
+        Data("kcsync-auth-v1 client\n\(audience)\n\(Hex.encode(serverNonce))\n\(time)\n\(client.hex)".utf8)
+    }
+}
+
+enum Hex {
+    static func encode(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
