@@ -29,6 +29,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         .target(
@@ -59,8 +64,42 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "SyncNet",
+            dependencies: [
+                "SyncCore", "SyncProtocol", "SyncStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "KCReplica",
-            dependencies: ["SyncCore", "SyncStore", "KCModel"],
+            dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "KCModel"],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "BoardServer",
+            dependencies: [
+                "SyncCore", "SyncProtocol", "SyncStore", "SyncNet", "KCModel", "KCReplica",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "SchoolDaemon",
+            dependencies: [
+                "SyncCore", "SyncProtocol", "SyncStore", "SyncNet", "KCModel", "KCReplica",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .target(
@@ -71,8 +110,12 @@ let package = Package(
         .executableTarget(
             name: "kcsync",
             dependencies: [
-                "SyncCore", "SyncStore", "KCModel", "KCReplica",
+                "SyncCore", "SyncStore", "KCModel", "KCReplica", "SyncNet", "BoardServer", "SchoolDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),

@@ -267,6 +267,18 @@ public struct SyncSession: Sendable {
         return pump(scope)
     }
 
+    /// The transport refused a message over ``SessionLimits/maximumFrameBytes`` before it was read whole.
+    public mutating func onOversizedFrame() -> [Directive] {
+        guard phase != .closed else { return [] }
+        return fail(.frameTooLarge, "a frame exceeds the limit of \(limits.maximumFrameBytes) bytes")
+    }
+
+    /// A text message arrived: the protocol is binary only.
+    public mutating func onTextFrame() -> [Directive] {
+        guard phase != .closed else { return [] }
+        return fail(.malformedFrame, "text messages are not part of the protocol; send binary Frames")
+    }
+
     /// The shell is closing the connection (shutdown, or the socket dropped).
     public mutating func onClose() -> [Directive] {
         guard phase != .closed else { return [] }

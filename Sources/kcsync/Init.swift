@@ -17,6 +17,9 @@ extension KCSync {
         @Option(help: "The board's number (bevoegd gezag): 5 digits, e.g. 41234.")
         var board: String
 
+        @Option(help: "The board server's address, e.g. ws://127.0.0.1:8450.")
+        var boardURL: String?
+
         func validate() throws {
             guard Scope.isValidBRIN(school) else {
                 throw ValidationError("--school: '\(school)' is geen geldig BRIN-nummer; verwacht 2 cijfers en 2 letters, bijvoorbeeld 12AB.")
@@ -24,13 +27,16 @@ extension KCSync {
             guard Scope.isValidBoardNumber(board) else {
                 throw ValidationError("--board: '\(board)' is geen geldig bestuursnummer; verwacht 5 cijfers, bijvoorbeeld 41234.")
             }
+            if let boardURL, !(boardURL.hasPrefix("ws://") || boardURL.hasPrefix("wss://")) {
+                throw ValidationError("--board-url: het adres begint met ws:// of wss://, bijvoorbeeld ws://127.0.0.1:8450.")
+            }
         }
 
         func run() throws {
             try reporting {
-                let replica = try KCReplica.create(in: options.directory, school: school, board: board)
+                let replica = try KCReplica.create(in: options.directory, school: school, board: board, boardURL: boardURL)
                 if options.json {
-                    try printJSON(try replica.status())
+                    print(try statusJSON(replica))
                 } else {
                     print("Replica aangemaakt voor school \(replica.configuration.school) (bestuur \(replica.configuration.board)).")
                     print("Replica-id: \(replica.store.replicaID.hex)")

@@ -1,0 +1,146 @@
+public import Foundation
+import KCModel
+import SyncProtocol
+public import SyncCore
+public import SyncStore
+
+/// The board's replica: the board scope of all its schools, and the register of the schools'
+/// replica keys (`schools.json`), which decides who may sync.
+public final class BoardReplica: Sendable {
+    /// What `config.json` of a board data directory holds.
+    public struct Configuration: Codable, Sendable, Equatable {
+        /// The board number.
+        public var board: String
+        /// Always "board", so a school command pointed at a board directory can say so.
+        public var role: String
+    }
+
+    /// The replica database (board scope only).
+    public let store: ReplicaStore
+    /// The board number.
+    public let board: String
+    /// `board/<number>`.
+    public let scope: Scope
+    /// The data directory.
+    public let directory: URL
+
+    private init(store: ReplicaStore, board: String, directory: URL) throws(KCError) {
+        self.store = store
+        self.board = board
+        self.directory = directory
+        do { scope = try .board(board) } catch { throw KCError(.invalidInput, "'\(board)' is geen geldig bestuursnummer.") }
+    }
+
+    /// Creates the board replica in `directory`.
+    public static func create(in directory: URL, board: String) throws(KCError) -> BoardReplica {
+        guard Scope.isValidBoardNumber(board) else {
+            throw KCError(.invalidInput, "'\(board)' is geen geldig bestuursnummer: verwacht 5 cijfers, bijvoorbeeld 41234.")
+        }
+        if FileManager.default.fileExists(atPath: KCReplica.databasePath(in: directory)) {
+            throw KCError(.replicaExists, "In \(directory.path) staat al een replica. Kies een andere map met --data.")
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(Configuration(board: board, role: "board")).write(to: directory.appendingPathComponent("config.json"), options: .atomic)
+            try encoder.encode([String: [String]]()).write(to: directory.appendingPathComponent("schools.json"), options: .atomic)
+        } catch {
+            throw KCError(.storage, "De map \(directory.path) kon niet worden aangemaakt: \(error.localizedDescription)")
+        }
+        let replica = try load(directory: directory, board: board)
+        do { try replica.store.addScope(replica.scope) } catch { throw KCError.engine(error, doing: "de bestuursreplica aan te maken") }
+        return replica
+    }
+
+    /// Opens the board replica in `directory`.
+    public static func open(directory: URL) throws(KCError) -> BoardReplica {
+        guard FileManager.default.fileExists(atPath: KCReplica.databasePath(in: directory)),
+              let data = try? Data(contentsOf: directory.appendingPathComponent("config.json")),
+              let configuration = try? JSONDecoder().decode(Configuration.self, from: data), configuration.role == "board" else {
+            throw KCError(.noReplica, "Er is geen bestuursreplica in \(directory.path). Maak er een met: kcsync board init --board NUMMER")
+        }
+        return try load(directory: directory, board: configuration.board)
+    }
+
+    private static func load(directory: URL, board: String) throws(KCError) -> BoardReplica {
+        do {
+            let store = try ReplicaStore.open(path: KCReplica.databasePath(in: directory), schemas: KCSchemas.all, policy: KCReplica.admission)
+            return try BoardReplica(store: store, board: board, directory: directory)
+        } catch let error as KCError {
+            throw error
+        } catch let error as SyncError {
+            throw KCError.engine(error, doing: "de bestuursreplica te openen")
+        } catch {
+            throw KCError(.storage, "De bestuursreplica kon niet worden geopend.")
+        }
+    }
+
+    private var registryURL: URL { directory.appendingPathComponent("schools.json") }
+
+    /// School (BRIN) → the hex public keys registered for it.
+    public func registry() -> [String: [String]] {
+        guard let data = try? Data(contentsOf: registryURL),
+              let registry = try? JSONDecoder().decode([String: [String]].self, from: data) else { return [:] }
+        return registry
+    }
+
+    private func save(_ registry: [String: [String]]) throws(KCError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do { try encoder.encode(registry).write(to: registryURL, options: .atomic) } catch {
+            throw KCError(.storage, "Het register van scholen kon niet worden opgeslagen.")
+        }
+    }
+
+    /// Registers a replica key (64 hex digits, from `kcsync key`) for a school.
+    public func register(school: String, key: String) throws(KCError) {
+        guard Scope.isValidBRIN(school) else {
+            throw KCError(.invalidInput, "'\(school)' is geen geldig BRIN-nummer: verwacht 2 cijfers en 2 letters, bijvoorbeeld 12AB.")
+        }
+        let key = key.lowercased()
+        guard key.count == 64, key.allSatisfy(\.isHexDigit) else {
+            throw KCError(.invalidInput, "Een sleutel is 64 hexadecimale tekens; kopieer hem uit 'kcsync key' op de school.")
+        }
+        var registry = registry()
+        var keys = registry[school.uppercased(), default: []]
+        if !keys.contains(key) { keys.append(key) }
+        registry[school.uppercased()] = keys
+        try save(registry)
+    }
+
+    /// Removes a school and all its keys: its replicas get nothing from now on.
+    public func remove(school: String) throws(KCError) {
+        var registry = registry()
+        guard registry.removeValue(forKey: school.uppercased()) != nil else {
+            throw KCError(.notFound, "School \(school) staat niet in het register.")
+        }
+        try save(registry)
+    }
+
+    /// True when `publicKey` is registered for `school`.
+    public func isRegistered(school: String, publicKey: [UInt8]) -> Bool {
+        let hex = publicKey.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        return registry()[school.uppercased()]?.contains(hex) ?? false
+    }
+}
+
+extension KCReplica {
+    /// This replica's public key as 64 hex digits: what the board registers.
+    public var publicKeyHex: String {
+        store.key.publicKey.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+
+    /// Sets (or clears) the board server's address.
+    public func setBoardURL(_ url: String?) throws(KCError) -> ReplicaConfiguration {
+        if let url, !(url.hasPrefix("ws://") || url.hasPrefix("wss://")) {
+            throw KCError(.invalidInput, "Het adres van het bestuur begint met ws:// of wss://, bijvoorbeeld ws://bestuur.example:8450.")
+        }
+        var configuration = configuration
+        configuration.boardURL = url
+        do { try configuration.save(to: directory) } catch {
+            throw KCError(.storage, "config.json kon niet worden bijgewerkt.")
+        }
+        return configuration
+    }
+}

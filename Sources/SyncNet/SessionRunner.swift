@@ -1,0 +1,163 @@
+public import Foundation
+public import Logging
+public import SyncCore
+public import SyncProtocol
+public import SyncStore
+import NIOCore
+import NIOWebSocket
+public import WSCore
+
+/// What happened in a session, for status and metrics.
+public enum SessionEvent: Sendable {
+    /// The handshake is done.
+    case established(SyncSession.Peer, [Scope])
+    /// A batch from the peer is stored.
+    case received(Scope, changes: Int)
+    /// A batch went to the peer.
+    case sent(Scope, changes: Int)
+    /// Progress of a long first sync.
+    case progress(Scope, received: UInt64, total: UInt64)
+    /// Both sides hold everything; nothing in flight.
+    case caughtUp
+}
+
+/// Runs one ``SyncSession`` over a WebSocket connection against a replica: the "shell" that
+/// carries out the state machine's directives (send, read, apply) and feeds it frames and
+/// local-change notifications, one at a time.
+public struct SessionRunner: Sendable {
+    let store: ReplicaStore
+    let notifier: ChangeNotifier
+    let logger: Logger
+    let authorize: @Sendable (SyncSession.Peer) -> [Scope]?
+    let onEvent: @Sendable (SessionEvent) -> Void
+
+    /// A runner for `store`. `authorize` decides what a peer may sync (server side);
+    /// `onEvent` hears what happens.
+    public init(store: ReplicaStore, notifier: ChangeNotifier, logger: Logger,
+                authorize: @escaping @Sendable (SyncSession.Peer) -> [Scope]? = { _ in nil },
+                onEvent: @escaping @Sendable (SessionEvent) -> Void = { _ in }) {
+        self.store = store
+        self.notifier = notifier
+        self.logger = logger
+        self.authorize = authorize
+        self.onEvent = onEvent
+    }
+
+    enum Event: Sendable {
+        case frame(Data)
+        case text
+        case oversized
+        case local(Scope)
+        case ended
+    }
+
+    /// Runs the session until it closes or the connection ends. Returns the error that closed
+    /// it, if any.
+    public func run(_ initial: SyncSession, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+                    stopWhenCaughtUp: Bool = false) async -> SessionError? {
+        var session = initial
+        let (events, continuation) = AsyncStream<Event>.makeStream()
+        let subscription = notifier.subscribe { scope in continuation.yield(.local(scope)) }
+        defer { notifier.unsubscribe(subscription) }
+        let maximum = session.limits.maximumFrameBytes
+        let reader = Task {
+            do {
+                for try await message in inbound.messages(maxSize: maximum) {
+                    switch message {
+                    case .binary(let buffer): continuation.yield(.frame(Data(buffer.readableBytesView)))
+                    case .text: continuation.yield(.text)
+                    }
+                }
+            } catch {
+                continuation.yield(.oversized)
+            }
+            continuation.yield(.ended)
+        }
+        defer { reader.cancel() }
+
+        var closing: SessionError?
+        var finished = false
+        func execute(_ first: [SyncSession.Directive]) async {
+            var queue = first[...]
+            while let directive = queue.popFirst() {
+                switch directive {
+                case .send(let bytes):
+                    do { try await outbound.write(.binary(ByteBuffer(bytes: bytes))) } catch {
+                        logger.debug("send failed", metadata: ["error": "\(error)"])
+                        finished = true
+                    }
+                case .authorize(let peer):
+                    if let scopes = authorize(peer) {
+                        queue += session.onAuthorized(scopes)
+                    } else {
+                        logger.warning("refused an unregistered replica", metadata: ["replica": "\(peer.replica.hex)", "school": "\(peer.school)"])
+                        queue += session.onDenied("replica \(peer.replica.hex) of school '\(peer.school)' is not registered here")
+                    }
+                case .readVectors(let scopes):
+                    var vectors: [Scope: VersionVector] = [:]
+                    for scope in scopes { vectors[scope] = (try? store.versionVector(scope)) ?? VersionVector() }
+                    queue += session.onVectors(vectors)
+                case .readChanges(let scope, let missing, let limit):
+                    let changes = (try? store.changes(in: scope, missingFrom: missing, limit: limit)) ?? []
+                    let next = session.onChanges(scope, changes)
+                    if next.contains(where: { if case .send = $0 { true } else { false } }) {
+                        onEvent(.sent(scope, changes: changes.count))
+                    }
+                    queue += next
+                case .apply(let scope, let batch, let changes):
+                    let result: Result<VersionVector, SyncError>
+                    do {
+                        let applied = try store.apply(changes)
+                        result = .success(try store.versionVector(scope))
+                        if applied.applied > 0 {
+                            onEvent(.received(scope, changes: applied.applied))
+                            notifier.notify(scope, except: subscription)
+                        }
+                    } catch {
+                        logger.warning("rejected a batch", metadata: ["scope": "\(scope)", "reason": "\(error.code)", "detail": "\(error.message)"])
+                        result = .failure(error)
+                    }
+                    queue += session.onApplied(scope, batch: batch, result: result)
+                case .established(let peer, let scopes):
+                    logger.info("session established", metadata: ["peer": "\(peer.replica.hex)", "scopes": "\(scopes.map(\.name))"])
+                    onEvent(.established(peer, scopes))
+                case .progress(let scope, let received, let total):
+                    onEvent(.progress(scope, received: received, total: total))
+                case .caughtUp:
+                    onEvent(.caughtUp)
+                    if stopWhenCaughtUp { finished = true }
+                case .close(let error):
+                    closing = error
+                    finished = true
+                }
+            }
+        }
+
+        await execute(session.start(now: SessionRunner.now()))
+        if !finished {
+            for await event in events {
+                switch event {
+                case .frame(let bytes): await execute(session.onFrame(bytes, now: SessionRunner.now()))
+                case .text: await execute(session.onTextFrame())
+                case .oversized: await execute(session.onOversizedFrame())
+                case .local(let scope): await execute(session.onLocalChange(scope))
+                case .ended: finished = true
+                }
+                if finished || session.isClosed { break }
+            }
+        }
+        continuation.finish()
+        if let closing { logger.info("session closed", metadata: ["reason": "\(closing)"]) }
+        try? await outbound.close(.normalClosure, reason: nil)
+        return closing
+    }
+
+    /// Milliseconds since 1970.
+    public static func now() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
+
+    /// 32 random bytes for a session nonce.
+    public static func nonce() -> [UInt8] {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import BoardServer
+import Foundation
+import Hummingbird
+import KCReplica
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import SyncStore
+import SyncCore
+
+/// `kcsync board …`: the board's server and its register of schools.
+struct BoardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "board",
+        abstract: "De bestuursserver: scholen registreren en de server draaien.",
+        subcommands: [Init.self, AddSchool.self, RemoveSchool.self, Schools.self, Serve.self]
+    )
+
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Maak de replica van het bestuur.")
+        @OptionGroup var options: ReplicaOptions
+        @Option(help: "The board's number: 5 digits.") var board: String
+
+        func validate() throws {
+            guard Scope.isValidBoardNumber(board) else {
+                throw ValidationError("--board: '\(board)' is geen geldig bestuursnummer; verwacht 5 cijfers, bijvoorbeeld 41234.")
+            }
+        }
+
+        func run() throws {
+            try reporting {
+                let replica = try BoardReplica.create(in: options.directory, board: board)
+                if options.json { try printJSON(["board": replica.board, "replica": replica.store.replicaID.hex, "dataPath": replica.directory.path]) } else {
+                    print("Bestuursreplica aangemaakt voor bestuur \(replica.board) in \(replica.directory.path).")
+                }
+            }
+        }
+    }
+
+    struct AddSchool: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-school", abstract: "Registreer de sleutel van een replica van een school.")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "The school's BRIN.") var school: String
+        @Option(help: "The replica's public key, from 'kcsync key' at the school.") var key: String
+
+        func run() throws {
+            try reporting {
+                let board = try BoardReplica.open(directory: options.directory)
+                try board.register(school: school, key: key)
+                if options.json { try printJSON(board.registry()) } else { print("Sleutel geregistreerd voor school \(school.uppercased()).") }
+            }
+        }
+    }
+
+    struct RemoveSchool: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "remove-school", abstract: "Haal een school en al haar sleutels uit het register.")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "The school's BRIN.") var school: String
+
+        func run() throws {
+            try reporting {
+                let board = try BoardReplica.open(directory: options.directory)
+                try board.remove(school: school)
+                if options.json { try printJSON(board.registry()) } else { print("School \(school.uppercased()) verwijderd uit het register.") }
+            }
+        }
+    }
+
+    struct Schools: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Toon de geregistreerde scholen en sleutels.")
+        @OptionGroup var options: ReplicaOptions
+
+        func run() throws {
+            try reporting {
+                let registry = try BoardReplica.open(directory: options.directory).registry()
+                if options.json { try printJSON(registry); return }
+                if registry.isEmpty { print("Nog geen scholen geregistreerd."); return }
+                for (school, keys) in registry.sorted(by: { $0.key < $1.key }) {
+                    print("\(school)  \(keys.count) sleutel(s)")
+                }
+            }
+        }
+    }
+
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Draai de bestuursserver (stopt netjes bij SIGTERM of Ctrl-C).")
+        @OptionGroup var options: ReplicaOptions
+        @Option(help: "The address to listen on.") var host = "127.0.0.1"
+        @Option(help: "The port to listen on.") var port = 8450
+
+        func run() async throws {
+            let board: BoardReplica
+            do { board = try BoardReplica.open(directory: options.directory) } catch {
+                FileHandle.standardError.write(Data("kcsync: \(error.message)\n".utf8))
+                throw ExitCode(1)
+            }
+            var logger = Logger(label: "kcsync.board")
+            logger.logLevel = .info
+            let app = buildBoardApplication(board: board, host: host, port: port, logger: logger)
+            let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
+    }
+}
