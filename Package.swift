@@ -159,6 +159,18 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(
+            name: "NetTests",
+            dependencies: [
+                "SyncCore", "SyncProtocol", "SyncStore", "SyncNet", "KCModel", "KCReplica", "BoardServer", "SchoolDaemon",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
             name: "KCSyncTests",
             dependencies: ["SyncCore", "SyncStore", "KCModel", "KCReplica", "SyncTestKit", "kcsync"],
             swiftSettings: upcoming

@@ -16,7 +16,8 @@ import SyncProtocol
 /// connected (through the shared ``ChangeNotifier``).
 public func buildBoardApplication(
     board: BoardReplica, host: String = "127.0.0.1", port: Int = 8450,
-    notifier: ChangeNotifier = ChangeNotifier(), logger: Logger
+    notifier: ChangeNotifier = ChangeNotifier(), logger: Logger,
+    onServerRunning: @escaping @Sendable (_ port: Int?) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: BasicWebSocketRequestContext.self)
     router.get("/health") { _, _ in "ok\n" }
@@ -27,7 +28,7 @@ public func buildBoardApplication(
         let runner = SessionRunner(store: board.store, notifier: notifier, logger: context.logger, authorize: { peer in
             guard peer.board == board.board, board.isRegistered(school: peer.school, publicKey: peer.publicKey) else { return nil }
             return [board.scope]
-        })
+        }, authors: { peer in board.registeredReplicas(school: peer.school) })
         _ = await runner.run(session, inbound: inbound, outbound: outbound)
     }
     let frames = SessionLimits.standard.maximumFrameBytes + 1024
@@ -36,6 +37,7 @@ public func buildBoardApplication(
         server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter,
                                        configuration: .init(ws: .init(maxFrameSize: frames, autoPing: .enabled(timePeriod: .seconds(20))))),
         configuration: .init(address: .hostname(host, port: port), serverName: "kcsync-board"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
         logger: logger
     )
 }

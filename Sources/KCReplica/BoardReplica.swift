@@ -118,6 +118,23 @@ public final class BoardReplica: Sendable {
         try save(registry)
     }
 
+    /// The replica ids of the keys registered for `school`: the only authors whose new
+    /// changes a session of that school may bring.
+    public func registeredReplicas(school: String) -> Set<ReplicaID> {
+        var out = Set<ReplicaID>()
+        for hex in registry()[school.uppercased()] ?? [] {
+            var bytes: [UInt8] = []
+            var index = hex.startIndex
+            while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex),
+                  let byte = UInt8(hex[index..<next], radix: 16) {
+                bytes.append(byte)
+                index = next
+            }
+            if bytes.count == 32 { out.insert(ReplicaKey.replicaID(forPublicKey: bytes)) }
+        }
+        return out
+    }
+
     /// True when `publicKey` is registered for `school`.
     public func isRegistered(school: String, publicKey: [UInt8]) -> Bool {
         let hex = publicKey.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()

@@ -29,18 +29,35 @@ public struct SessionRunner: Sendable {
     let notifier: ChangeNotifier
     let logger: Logger
     let authorize: @Sendable (SyncSession.Peer) -> [Scope]?
+    let authors: @Sendable (SyncSession.Peer) -> Set<ReplicaID>?
     let onEvent: @Sendable (SessionEvent) -> Void
 
-    /// A runner for `store`. `authorize` decides what a peer may sync (server side);
-    /// `onEvent` hears what happens.
+    /// A runner for `store`. `authorize` decides what a peer may sync (server side).
+    /// `authors` names the replicas whose new changes the peer may bring (nil: any, as between
+    /// peers, which relay each other's verified changes); the board passes the keys registered
+    /// for the school that authenticated, so a school cannot write as another. `onEvent`
+    /// hears what happens.
     public init(store: ReplicaStore, notifier: ChangeNotifier, logger: Logger,
                 authorize: @escaping @Sendable (SyncSession.Peer) -> [Scope]? = { _ in nil },
+                authors: @escaping @Sendable (SyncSession.Peer) -> Set<ReplicaID>? = { _ in nil },
                 onEvent: @escaping @Sendable (SessionEvent) -> Void = { _ in }) {
         self.store = store
         self.notifier = notifier
         self.logger = logger
         self.authorize = authorize
+        self.authors = authors
         self.onEvent = onEvent
+    }
+
+    /// Refuses a batch holding a new change by a replica the peer may not write for.
+    func checkAuthors(_ changes: [Data], scope: Scope, peer: SyncSession.Peer?) throws(SyncError) {
+        guard let peer, let allowed = authors(peer) else { return }
+        let held = try store.versionVector(scope)
+        for bytes in changes {
+            let header = try SignedChange(serialized: bytes).header
+            if allowed.contains(header.replica) || header.seq <= held[header.replica] { continue }
+            throw SyncError(.scopeNotAllowed, "replica \(peer.replica.hex) of school '\(peer.school)' cannot write as replica \(header.replica.hex)")
+        }
     }
 
     enum Event: Sendable {
@@ -48,6 +65,7 @@ public struct SessionRunner: Sendable {
         case text
         case oversized
         case local(Scope)
+        case handshakeTimeout
         case ended
     }
 
@@ -74,6 +92,12 @@ public struct SessionRunner: Sendable {
             continuation.yield(.ended)
         }
         defer { reader.cancel() }
+        let seconds = session.limits.handshakeSeconds
+        let timer = Task {
+            try? await Task.sleep(for: .seconds(seconds))
+            continuation.yield(.handshakeTimeout)
+        }
+        defer { timer.cancel() }
 
         var closing: SessionError?
         var finished = false
@@ -107,6 +131,7 @@ public struct SessionRunner: Sendable {
                 case .apply(let scope, let batch, let changes):
                     let result: Result<VersionVector, SyncError>
                     do {
+                        try checkAuthors(changes, scope: scope, peer: session.peer)
                         let applied = try store.apply(changes)
                         result = .success(try store.versionVector(scope))
                         if applied.applied > 0 {
@@ -141,6 +166,7 @@ public struct SessionRunner: Sendable {
                 case .text: await execute(session.onTextFrame())
                 case .oversized: await execute(session.onOversizedFrame())
                 case .local(let scope): await execute(session.onLocalChange(scope))
+                case .handshakeTimeout: await execute(session.onHandshakeTimeout())
                 case .ended: finished = true
                 }
                 if finished || session.isClosed { break }

@@ -12,6 +12,8 @@ public struct SessionLimits: Sendable, Equatable {
     public var changesPerSecond: Double = 20_000
     /// The largest burst of changes received.
     public var changesBurst: Double = 100_000
+    /// Seconds from connect to `Welcome`.
+    public var handshakeSeconds = 10
     /// How far apart the two clocks may be at authentication, in milliseconds.
     public var maximumClockSkew: UInt64 = 5 * 60 * 1000
 

@@ -273,6 +273,12 @@ public struct SyncSession: Sendable {
         return fail(.frameTooLarge, "a frame exceeds the limit of \(limits.maximumFrameBytes) bytes")
     }
 
+    /// The handshake did not finish in time (``SessionLimits/handshakeSeconds``).
+    public mutating func onHandshakeTimeout() -> [Directive] {
+        guard phase != .closed, phase != .open else { return [] }
+        return fail(.protocolViolation, "the handshake did not complete within \(limits.handshakeSeconds) seconds")
+    }
+
     /// A text message arrived: the protocol is binary only.
     public mutating func onTextFrame() -> [Directive] {
         guard phase != .closed else { return [] }
