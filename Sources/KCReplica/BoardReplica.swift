@@ -123,29 +123,21 @@ public final class BoardReplica: Sendable {
     public func registeredReplicas(school: String) -> Set<ReplicaID> {
         var out = Set<ReplicaID>()
         for hex in registry()[school.uppercased()] ?? [] {
-            var bytes: [UInt8] = []
-            var index = hex.startIndex
-            while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex),
-                  let byte = UInt8(hex[index..<next], radix: 16) {
-                bytes.append(byte)
-                index = next
-            }
-            if bytes.count == 32 { out.insert(ReplicaKey.replicaID(forPublicKey: bytes)) }
+            if let bytes = Hex.decode(hex), bytes.count == 32 { out.insert(ReplicaKey.replicaID(forPublicKey: bytes)) }
         }
         return out
     }
 
     /// True when `publicKey` is registered for `school`.
     public func isRegistered(school: String, publicKey: [UInt8]) -> Bool {
-        let hex = publicKey.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-        return registry()[school.uppercased()]?.contains(hex) ?? false
+        registry()[school.uppercased()]?.contains(Hex.encode(publicKey)) ?? false
     }
 }
 
 extension KCReplica {
     /// This replica's public key as 64 hex digits: what the board registers.
     public var publicKeyHex: String {
-        store.key.publicKey.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        Hex.encode(store.key.publicKey)
     }
 
     /// Sets (or clears) the board server's address.
@@ -153,8 +145,38 @@ extension KCReplica {
         if let url, !(url.hasPrefix("ws://") || url.hasPrefix("wss://")) {
             throw KCError(.invalidInput, "Het adres van het bestuur begint met ws:// of wss://, bijvoorbeeld ws://bestuur.example:8450.")
         }
+        if let url { try KCReplica.checkTLSHost(url) }
         var configuration = configuration
         configuration.boardURL = url
+        do { try configuration.save(to: directory) } catch {
+            throw KCError(.storage, "config.json kon niet worden bijgewerkt.")
+        }
+        return configuration
+    }
+
+    /// A `wss://` address must name its host: the certificate is checked against that name,
+    /// and TLS cannot send an IP address as the server name.
+    static func checkTLSHost(_ url: String) throws(KCError) {
+        guard url.hasPrefix("wss://"), let host = URL(string: url)?.host else { return }
+        let isIPv4 = host.split(separator: ".").count == 4 && host.allSatisfy { $0.isNumber || $0 == "." }
+        if isIPv4 || host.contains(":") {
+            throw KCError(.invalidInput, "Gebruik bij wss:// een hostnaam (zoals bestuur.example.nl of localhost), geen IP-adres: het certificaat wordt op die naam gecontroleerd.")
+        }
+    }
+
+    /// Sets (or, with nil, clears) the CA file that `wss://` links trust. The file must hold
+    /// at least one PEM certificate.
+    public func setBoardCA(_ path: String?) throws(KCError) -> ReplicaConfiguration {
+        var configuration = configuration
+        if let path {
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            guard let text = try? String(contentsOfFile: absolute, encoding: .utf8), text.contains("-----BEGIN CERTIFICATE-----") else {
+                throw KCError(.invalidInput, "\(path) is geen leesbaar PEM-bestand met een certificaat.")
+            }
+            configuration.boardCA = absolute
+        } else {
+            configuration.boardCA = nil
+        }
         do { try configuration.save(to: directory) } catch {
             throw KCError(.storage, "config.json kon niet worden bijgewerkt.")
         }

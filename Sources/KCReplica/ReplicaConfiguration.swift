@@ -7,8 +7,11 @@ public struct ReplicaConfiguration: Codable, Sendable, Equatable {
     public var school: String
     /// The board's number (bevoegd-gezagnummer), e.g. `41234`.
     public var board: String
-    /// The board server's address, once configured (sync comes later).
+    /// The board server's address (`ws://` or `wss://`), once configured.
     public var boardURL: String?
+    /// A PEM file of the CA certificates that `wss://` links trust instead of the system's
+    /// (a board with its own CA); nil: the system's trust roots.
+    public var boardCA: String?
 
     /// Creates a configuration.
     public init(school: String, board: String, boardURL: String? = nil) {

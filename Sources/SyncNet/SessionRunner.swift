@@ -3,9 +3,27 @@ public import Logging
 public import SyncCore
 public import SyncProtocol
 public import SyncStore
+import Metrics
 import NIOCore
 import NIOWebSocket
 public import WSCore
+
+/// The metrics every session reports through swift-metrics (the board exports them at
+/// `/metrics`). Labels carry scope kinds and reasons, never record content.
+enum SessionMetrics {
+    static let active = Meter(label: "kcsync_sessions_active")
+    static let opened = Counter(label: "kcsync_sessions_total")
+    static let changesIn = Counter(label: "kcsync_changes_total", dimensions: [("direction", "in")])
+    static let changesOut = Counter(label: "kcsync_changes_total", dimensions: [("direction", "out")])
+    static let bytesIn = Counter(label: "kcsync_bytes_total", dimensions: [("direction", "in")])
+    static let bytesOut = Counter(label: "kcsync_bytes_total", dimensions: [("direction", "out")])
+    /// From a change's commit at its author to its durable apply here.
+    static let lag = Metrics.Timer(label: "kcsync_propagation_lag_seconds", preferredDisplayUnit: .seconds)
+
+    static func rejected(_ reason: String) {
+        Counter(label: "kcsync_rejections_total", dimensions: [("reason", reason)]).increment()
+    }
+}
 
 /// What happened in a session, for status and metrics.
 public enum SessionEvent: Sendable {
@@ -82,7 +100,9 @@ public struct SessionRunner: Sendable {
             do {
                 for try await message in inbound.messages(maxSize: maximum) {
                     switch message {
-                    case .binary(let buffer): continuation.yield(.frame(Data(buffer.readableBytesView)))
+                    case .binary(let buffer):
+                        SessionMetrics.bytesIn.increment(by: buffer.readableBytes)
+                        continuation.yield(.frame(Data(buffer.readableBytesView)))
                     case .text: continuation.yield(.text)
                     }
                 }
@@ -101,11 +121,13 @@ public struct SessionRunner: Sendable {
 
         var closing: SessionError?
         var finished = false
+        var established = false
         func execute(_ first: [SyncSession.Directive]) async {
             var queue = first[...]
             while let directive = queue.popFirst() {
                 switch directive {
                 case .send(let bytes):
+                    SessionMetrics.bytesOut.increment(by: bytes.count)
                     do { try await outbound.write(.binary(ByteBuffer(bytes: bytes))) } catch {
                         logger.debug("send failed", metadata: ["error": "\(error)"])
                         finished = true
@@ -115,6 +137,7 @@ public struct SessionRunner: Sendable {
                         queue += session.onAuthorized(scopes)
                     } else {
                         logger.warning("refused an unregistered replica", metadata: ["replica": "\(peer.replica.hex)", "school": "\(peer.school)"])
+                        SessionMetrics.rejected("unregistered")
                         queue += session.onDenied("replica \(peer.replica.hex) of school '\(peer.school)' is not registered here")
                     }
                 case .readVectors(let scopes):
@@ -125,6 +148,7 @@ public struct SessionRunner: Sendable {
                     let changes = (try? store.changes(in: scope, missingFrom: missing, limit: limit)) ?? []
                     let next = session.onChanges(scope, changes)
                     if next.contains(where: { if case .send = $0 { true } else { false } }) {
+                        SessionMetrics.changesOut.increment(by: changes.count)
                         onEvent(.sent(scope, changes: changes.count))
                     }
                     queue += next
@@ -135,16 +159,25 @@ public struct SessionRunner: Sendable {
                         let applied = try store.apply(changes)
                         result = .success(try store.versionVector(scope))
                         if applied.applied > 0 {
+                            SessionMetrics.changesIn.increment(by: applied.applied)
+                            if let last = changes.last, let header = try? SignedChange(serialized: last).header {
+                                let now = SessionRunner.now()
+                                SessionMetrics.lag.recordMilliseconds(now > header.timestamp.millis ? now - header.timestamp.millis : 0)
+                            }
                             onEvent(.received(scope, changes: applied.applied))
                             notifier.notify(scope, except: subscription)
                         }
                     } catch {
+                        SessionMetrics.rejected("\(error.code)")
                         logger.warning("rejected a batch", metadata: ["scope": "\(scope)", "reason": "\(error.code)", "detail": "\(error.message)"])
                         result = .failure(error)
                     }
                     queue += session.onApplied(scope, batch: batch, result: result)
                 case .established(let peer, let scopes):
                     logger.info("session established", metadata: ["peer": "\(peer.replica.hex)", "scopes": "\(scopes.map(\.name))"])
+                    SessionMetrics.opened.increment()
+                    SessionMetrics.active.increment()
+                    established = true
                     onEvent(.established(peer, scopes))
                 case .progress(let scope, let received, let total):
                     onEvent(.progress(scope, received: received, total: total))
@@ -152,6 +185,7 @@ public struct SessionRunner: Sendable {
                     onEvent(.caughtUp)
                     if stopWhenCaughtUp { finished = true }
                 case .close(let error):
+                    if let error { SessionMetrics.rejected(error.code.rawValue) }
                     closing = error
                     finished = true
                 }
@@ -173,6 +207,7 @@ public struct SessionRunner: Sendable {
             }
         }
         continuation.finish()
+        if established { SessionMetrics.active.decrement() }
         if let closing { logger.info("session closed", metadata: ["reason": "\(closing)"]) }
         try? await outbound.close(.normalClosure, reason: nil)
         return closing

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BoardServer
 import Foundation
+import NIOSSL
 import Hummingbird
 import KCReplica
 import Logging
@@ -88,6 +89,8 @@ struct BoardCommand: AsyncParsableCommand {
         @OptionGroup var options: ReplicaOptions
         @Option(help: "The address to listen on.") var host = "127.0.0.1"
         @Option(help: "The port to listen on.") var port = 8450
+        @Option(help: "Serve wss:// with this PEM certificate chain (with --tls-key); leave out to serve ws:// on loopback or behind a TLS proxy.") var tlsCert: String?
+        @Option(help: "The PEM private key for --tls-cert.") var tlsKey: String?
 
         func run() async throws {
             let board: BoardReplica
@@ -97,7 +100,27 @@ struct BoardCommand: AsyncParsableCommand {
             }
             var logger = Logger(label: "kcsync.board")
             logger.logLevel = .info
-            let app = buildBoardApplication(board: board, host: host, port: port, logger: logger)
+            let registry = bootstrapMetrics()
+            var tls: TLSConfiguration?
+            switch (tlsCert, tlsKey) {
+            case (nil, nil): tls = nil
+            case (let cert?, let key?):
+                do {
+                    let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
+                    tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+                } catch {
+                    FileHandle.standardError.write(Data("kcsync: Het certificaat of de sleutel voor TLS kon niet worden gelezen (\(error)).\n".utf8))
+                    throw ExitCode(1)
+                }
+            default:
+                FileHandle.standardError.write(Data("kcsync: Geef --tls-cert en --tls-key samen.\n".utf8))
+                throw ExitCode(1)
+            }
+            let scheme = tls == nil ? "ws" : "wss"
+            let host = host
+            let app = try buildBoardApplication(board: board, host: host, port: port, logger: logger, metrics: registry, tls: tls) { port in
+                if let port { FileHandle.standardOutput.write(Data("Bestuursserver luistert op \(scheme)://\(host):\(port)\n".utf8)) }
+            }
             let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }

@@ -1,6 +1,9 @@
 import ArgumentParser
+import KCReplica
+import SchoolDaemon
 import SyncCore
 import SyncStore
+import Synchronization
 
 /// `kcsync`: the kc'er's command. Every subcommand works on the local replica (local-first);
 /// sync with the board and with peers comes with the daemon.
@@ -14,6 +17,41 @@ struct KCSync: AsyncParsableCommand {
             Exit codes: 0 done, 1 refused or failed (message on stderr), 64 usage error.
             """,
         subcommands: [Init.self, NoteCommand.self, AgreementCommand.self, Conflicts.self, Erase.self, Status.self,
-                      KeyCommand.self, ConfigCommand.self, SyncCommand.self, DaemonCommand.self, BoardCommand.self]
+                      KeyCommand.self, ConfigCommand.self, SyncCommand.self, DaemonCommand.self, PeerCommand.self, BoardCommand.self]
     )
+
+    /// Runs the command; when it wrote to the replica and a daemon runs, tells the daemon
+    /// over its control socket, so the write goes out at once.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            OpenedReplica.notifyIfWritten()
+        } catch {
+            OpenedReplica.notifyIfWritten()
+            exit(withError: error)
+        }
+    }
+}
+
+/// The replica a command opened and its version vectors then, to tell whether it wrote.
+enum OpenedReplica {
+    static let opened = Mutex<(KCReplica, [VersionVector])?>(nil)
+
+    static func vectors(_ replica: KCReplica) -> [VersionVector] {
+        [replica.schoolScope, replica.boardScope].map { (try? replica.store.versionVector($0)) ?? VersionVector() }
+    }
+
+    static func record(_ replica: KCReplica) {
+        opened.withLock { if $0 == nil { $0 = (replica, vectors(replica)) } }
+    }
+
+    static func notifyIfWritten() {
+        guard let (replica, before) = opened.withLock({ $0 }), vectors(replica) != before else { return }
+        ControlClient.notifyChanged(directory: replica.directory)
+    }
 }

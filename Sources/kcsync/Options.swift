@@ -25,7 +25,9 @@ struct ReplicaOptions: ParsableArguments {
     }
 
     func open() throws(KCError) -> KCReplica {
-        try KCReplica.open(directory: directory)
+        let replica = try KCReplica.open(directory: directory)
+        OpenedReplica.record(replica)
+        return replica
     }
 }
 
@@ -59,7 +61,11 @@ func parseDay(_ text: String, option: String) throws -> Int32 {
 
 /// The role, by its Dutch name or its code.
 func parseRole(_ text: String) throws -> KCRole {
-    if let role = KCRole.allCases.first(where: { $0.label == text.lowercased() || $0.rawValue == text }) { return role }
+    // "leercoordinator" without the diaeresis is accepted too: not every keyboard has it.
+    let folded = text.lowercased().folding(options: .diacriticInsensitive, locale: nil)
+    if let role = KCRole.allCases.first(where: { $0.label.folding(options: .diacriticInsensitive, locale: nil) == folded || $0.rawValue == text }) {
+        return role
+    }
     throw ValidationError("--role: '\(text)' is geen rol; kies uit \(KCRole.allCases.map(\.label).joined(separator: ", ")).")
 }
 

@@ -4,6 +4,8 @@ import SyncStore
 import Foundation
 import KCReplica
 import SchoolDaemon
+import Synchronization
+import Dispatch
 
 extension KCSync {
     /// `kcsync status`.
@@ -17,7 +19,8 @@ extension KCSync {
                 let replica = try options.open()
                 if options.json { print(try statusJSON(replica)); return }
                 let status = try replica.status()
-                let link = boardLink(replica)
+                let saved = daemonStatus(replica)
+                let link = boardLink(replica, saved)
                 print("Replica      \(status.replica)")
                 print("School       \(status.school)")
                 print("Bestuur      \(status.board)")
@@ -35,33 +38,72 @@ extension KCSync {
                 } else {
                     print("Bestuur      geen adres ingesteld (kcsync config board-url …)")
                 }
+                for peer in peerLinks(replica, saved) {
+                    print("Peer         \((peer["replica"] as? String ?? "").prefix(8)) \(peer["url"] as? String ?? "(verbindt zelf)"): \(peer["state"] as? String ?? "-"), laatst gesynchroniseerd \(peer["lastSync"] as? String ?? "nooit")")
+                }
             }
         }
     }
 }
 
-/// The board link as `status --json` shows it: what the daemon last wrote, and how many of this
+/// The daemon's link status: live from a running daemon through the control socket, else what
+/// it last wrote.
+func daemonStatus(_ replica: KCReplica) -> DaemonStatus? {
+    let semaphore = DispatchSemaphore(value: 0)
+    let answer = Mutex<DaemonStatus?>(nil)
+    let directory = replica.directory
+    Task.detached {
+        if let live = await ControlClient.request("status", directory: directory),
+           let data = try? JSONSerialization.data(withJSONObject: live),
+           let status = try? JSONDecoder().decode(DaemonStatus.self, from: data) {
+            answer.withLock { $0 = status }
+        }
+        semaphore.signal()
+    }
+    _ = semaphore.wait(timeout: .now() + 3)
+    return answer.withLock { $0 } ?? StatusFile.read(directory: directory)
+}
+
+/// The board link as `status --json` shows it: the daemon's state, and how many of this
 /// replica's board-scope changes the board has not acknowledged yet (`pending`).
-func boardLink(_ replica: KCReplica) -> [String: Any] {
-    let saved = StatusFile.read(directory: replica.directory)
+func boardLink(_ replica: KCReplica, _ saved: DaemonStatus?) -> [String: Any] {
     let local = (try? replica.store.versionVector(replica.boardScope))?[replica.store.replicaID] ?? 0
-    let acknowledged = saved?.boardVector[replica.store.replicaID.hex] ?? 0
+    let acknowledged = saved?.board.boardVector[replica.store.replicaID.hex] ?? 0
     var link: [String: Any] = [
-        "state": saved?.state ?? "stopped",
+        "state": saved?.board.state ?? "stopped",
         "pending": Int(local > acknowledged ? local - acknowledged : 0),
     ]
     if let url = replica.configuration.boardURL { link["url"] = url }
-    if let lastSync = saved?.lastSync { link["lastSync"] = lastSync }
-    if let error = saved?.lastError { link["lastError"] = error }
+    if let lastSync = saved?.board.lastSync { link["lastSync"] = lastSync }
+    if let error = saved?.board.lastError { link["lastError"] = error }
     return link
+}
+
+/// Each registered peer with its link's state and last sync.
+func peerLinks(_ replica: KCReplica, _ saved: DaemonStatus? = nil) -> [[String: Any]] {
+    let saved = saved ?? daemonStatus(replica)
+    return replica.peers().map { peer in
+        let link = saved?.peers[peer.publicKey]
+        var object: [String: Any] = ["replica": peer.replica, "publicKey": peer.publicKey, "state": link?.state ?? "stopped"]
+        if let url = peer.url { object["url"] = url }
+        if let lastSync = link?.lastSync { object["lastSync"] = lastSync }
+        if let error = link?.lastError { object["lastError"] = error }
+        return object
+    }
+}
+
+func peersJSON(_ replica: KCReplica) throws -> String {
+    let data = try JSONSerialization.data(withJSONObject: peerLinks(replica), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    return String(decoding: data, as: UTF8.self)
 }
 
 /// `status --json`: the replica's status with `boardLink` and `peers` added.
 func statusJSON(_ replica: KCReplica) throws -> String {
     let encoder = JSONEncoder()
     var object = try JSONSerialization.jsonObject(with: try encoder.encode(try replica.status())) as? [String: Any] ?? [:]
-    object["boardLink"] = boardLink(replica)
-    object["peers"] = [Any]()
+    let saved = daemonStatus(replica)
+    object["boardLink"] = boardLink(replica, saved)
+    object["peers"] = peerLinks(replica, saved)
     let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Metrics
+import Prometheus
 import KCReplica
 import Logging
 import SchoolDaemon
@@ -28,7 +30,7 @@ struct KeyCommand: ParsableCommand {
 /// `kcsync config board-url URL`.
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "config", abstract: "Stel het adres van de bestuursserver in.",
-                                                    subcommands: [BoardURL.self])
+                                                    subcommands: [BoardURL.self, BoardCA.self])
 
     struct BoardURL: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "board-url", abstract: "Het adres van de bestuursserver, bijvoorbeeld ws://bestuur.example:8450.")
@@ -42,71 +44,170 @@ struct ConfigCommand: ParsableCommand {
             }
         }
     }
-}
 
-/// Opens the replica and its board address, or exits 1 with a Dutch message.
-func openWithBoard(_ options: ReplicaOptions) throws -> (KCReplica, String) {
-    do {
-        let replica = try options.open()
-        guard let url = replica.configuration.boardURL else {
-            throw KCError(.invalidInput, "Er is geen adres van de bestuursserver. Stel het in met: kcsync config board-url ws://HOST:8450")
-        }
-        return (replica, url)
-    } catch let error as KCError {
-        FileHandle.standardError.write(Data("kcsync: \(error.message)\n".utf8))
-        throw ExitCode(1)
-    }
-}
+    struct BoardCA: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "board-ca", abstract: "Vertrouw voor wss:// alleen de CA-certificaten in dit PEM-bestand (of 'system' voor de certificaten van het systeem).")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "A PEM file of CA certificates, or 'system'.") var file: String
 
-/// `kcsync sync`: one sync with the board now.
-struct SyncCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sync", abstract: "Synchroniseer nu één keer met het bestuur en meld wat er is verplaatst.")
-    @OptionGroup var options: ReplicaOptions
-
-    func run() async throws {
-        let (replica, url) = try openWithBoard(options)
-        var logger = Logger(label: "kcsync.sync")
-        logger.logLevel = .warning
-        let counts = Mutex((received: 0, sent: 0))
-        let terminal = isatty(STDERR_FILENO) == 1 && !options.json
-        let error = await BoardLinkService.syncOnce(replica: replica, url: url, notifier: ChangeNotifier(), logger: logger,
-                                                    status: StatusFile(directory: replica.directory), stopWhenCaughtUp: true) { event in
-            switch event {
-            case .received(_, let n): counts.withLock { $0.received += n }
-            case .sent(_, let n): counts.withLock { $0.sent += n }
-            case .progress(_, let received, let total) where terminal:
-                FileHandle.standardError.write(Data("\rOntvangen: \(received) van \(total) wijzigingen".utf8))
-            default: break
+        func run() throws {
+            try reporting {
+                let configuration = try options.open().setBoardCA(file == "system" ? nil : file)
+                if options.json { try printJSON(configuration) } else { print("CA voor wss:// ingesteld: \(configuration.boardCA ?? "systeem")") }
             }
         }
-        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-        let (received, sent) = counts.withLock { $0 }
-        if let error {
-            FileHandle.standardError.write(Data("kcsync: Synchroniseren met \(url) lukte niet (\(error)). Wat lokaal is opgeslagen blijft bewaard; probeer het later opnieuw.\n".utf8))
+    }
+}
+
+/// `kcsync sync`: one sync with the board and the peers now.
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sync", abstract: "Synchroniseer nu één keer met het bestuur en de peers en meld wat er is verplaatst.")
+    @OptionGroup var options: ReplicaOptions
+
+    func run() async throws {
+        let replica: KCReplica
+        do { replica = try options.open() } catch {
+            FileHandle.standardError.write(Data("kcsync: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
-        if options.json { try printJSON(["received": received, "sent": sent]) } else {
-            print("Gesynchroniseerd met het bestuur: \(received) wijzigingen ontvangen, \(sent) verzonden.")
+        let peers = replica.peers().filter { $0.url != nil }
+        guard replica.configuration.boardURL != nil || !peers.isEmpty else {
+            FileHandle.standardError.write(Data("kcsync: Er is geen bestuursserver en geen peer om mee te synchroniseren. Stel het bestuur in met: kcsync config board-url ws://HOST:8450\n".utf8))
+            throw ExitCode(1)
+        }
+        var links: [[String: Any]]
+        if let answer = await ControlClient.request("sync", directory: replica.directory), let reported = answer["links"] as? [[String: Any]] {
+            // A daemon runs: it syncs, so that one process owns the links and the status file.
+            links = reported
+        } else {
+            var logger = Logger(label: "kcsync.sync")
+            logger.logLevel = .warning
+            let terminal = isatty(STDERR_FILENO) == 1 && !options.json
+            let outcomes = await SchoolDaemon.syncAll(replica: replica, notifier: ChangeNotifier(), status: StatusFile(directory: replica.directory),
+                                                      logger: logger) { target, event in
+                if terminal, case .progress(_, let received, let total) = event {
+                    FileHandle.standardError.write(Data("\r\(target.name): \(received) van \(total) wijzigingen ontvangen".utf8))
+                }
+            }
+            if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+            links = outcomes.map(SchoolDaemon.describe)
+        }
+        let failed = links.filter { $0["error"] != nil }
+        if options.json {
+            let data = try JSONSerialization.data(withJSONObject: ["links": links,
+                                                                   "received": links.reduce(0) { $0 + ($1["received"] as? Int ?? 0) },
+                                                                   "sent": links.reduce(0) { $0 + ($1["sent"] as? Int ?? 0) }],
+                                                  options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for link in links {
+                let name = link["link"] as? String ?? "?"
+                if let error = link["error"] as? String {
+                    print("\(name) (\(link["url"] as? String ?? "")): synchroniseren lukte niet (\(error)).")
+                } else {
+                    print("\(name): \(link["received"] as? Int ?? 0) wijzigingen ontvangen, \(link["sent"] as? Int ?? 0) verzonden.")
+                }
+            }
+        }
+        if !failed.isEmpty {
+            FileHandle.standardError.write(Data("kcsync: Niet elke synchronisatie lukte. Wat lokaal is opgeslagen blijft bewaard; probeer het later opnieuw.\n".utf8))
+            throw ExitCode(1)
         }
     }
 }
 
-/// `kcsync daemon`: keeps the replica in sync with the board until SIGTERM or Ctrl-C.
+/// `kcsync daemon`: keeps the replica in sync with the board and the peers until SIGTERM or Ctrl-C.
 struct DaemonCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "daemon", abstract: "Houd deze replica in sync met het bestuur (draait tot SIGTERM of Ctrl-C).")
+    static let configuration = CommandConfiguration(commandName: "daemon", abstract: "Houd deze replica in sync met het bestuur en de peers (draait tot SIGTERM of Ctrl-C).")
     @OptionGroup var options: ReplicaOptions
+    @Option(help: "Accept sessions from peers of this school on HOST:PORT, e.g. 0.0.0.0:8451.") var listen: String?
 
     func run() async throws {
-        let (replica, url) = try openWithBoard(options)
+        let replica: KCReplica
+        do { replica = try options.open() } catch {
+            FileHandle.standardError.write(Data("kcsync: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        }
+        var listenAddress: SchoolDaemon.Listen?
+        if let listen {
+            guard let parsed = SchoolDaemon.Listen(listen) else {
+                FileHandle.standardError.write(Data("kcsync: '\(listen)' is geen geldig adres om op te luisteren; gebruik HOST:POORT, bijvoorbeeld 0.0.0.0:8451.\n".utf8))
+                throw ExitCode(1)
+            }
+            listenAddress = parsed
+        }
+        if replica.configuration.boardURL == nil && replica.peers().isEmpty && listenAddress == nil {
+            FileHandle.standardError.write(Data("kcsync: Er is geen bestuursserver, geen peer en geen --listen. Stel het bestuur in met: kcsync config board-url ws://HOST:8450\n".utf8))
+            throw ExitCode(1)
+        }
         var logger = Logger(label: "kcsync.daemon")
         logger.logLevel = .info
-        let notifier = ChangeNotifier()
-        let status = StatusFile(directory: replica.directory)
-        let services: [any Service] = [
-            LocalChangeWatcher(replica: replica, notifier: notifier),
-            BoardLinkService(replica: replica, url: url, notifier: notifier, status: status, logger: logger),
-        ]
+        let registry = bootstrapMetrics()
+        let services = SchoolDaemon.services(replica: replica, listen: listenAddress, logger: logger, metrics: registry) { port in
+            if let port { FileHandle.standardOutput.write(Data("Luistert naar peers op poort \(port)\n".utf8)) }
+        }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        StatusFile(directory: replica.directory).stopAll()
     }
+}
+
+/// `kcsync peer add|remove|list`: replicas of this school to sync with directly.
+struct PeerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "peer", abstract: "Beheer andere replica's van deze school om direct mee te synchroniseren.",
+                                                    subcommands: [Add.self, Remove.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Voeg een replica van deze school toe (met zijn sleutel uit 'kcsync key'; met een adres om er zelf mee te verbinden).")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "Where the peer's daemon listens (ws://host:8451); leave out for a peer that only connects here.") var url: String?
+        @Option(help: "The peer's public key, 64 hex digits, from 'kcsync key' on that replica.") var key: String
+
+        func run() throws {
+            try reporting {
+                let replica = try options.open()
+                let peer = try replica.addPeer(publicKey: key, url: url)
+                if options.json { try printJSON(peer) } else {
+                    print("Peer \(peer.replica.prefix(8)) toegevoegd\(peer.url.map { " (\($0))" } ?? ""). Geef deze replica ook bij de peer op: kcsync peer add --key \(replica.publicKeyHex)")
+                }
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Verwijder een peer (op sleutel, replica-id of adres).")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "The peer's key, replica id (or their start) or address.") var peer: String
+
+        func run() throws {
+            try reporting {
+                let removed = try options.open().removePeer(peer)
+                if options.json { try printJSON(removed) } else { print("Peer \(removed.replica.prefix(8)) verwijderd.") }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Toon de peers.")
+        @OptionGroup var options: ReplicaOptions
+
+        func run() throws {
+            try reporting {
+                let replica = try options.open()
+                if options.json { print(try peersJSON(replica)); return }
+                let peers = replica.peers()
+                if peers.isEmpty { print("Geen peers."); return }
+                for peer in peerLinks(replica) {
+                    print("\(peer["replica"] as? String ?? "")  \(peer["url"] as? String ?? "(verbindt zelf)")  \(peer["state"] as? String ?? "")  laatst \(peer["lastSync"] as? String ?? "nooit")")
+                }
+            }
+        }
+    }
+}
+
+/// Sends swift-metrics to a Prometheus registry, which `/metrics` serves.
+func bootstrapMetrics() -> PrometheusCollectorRegistry {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return registry
 }

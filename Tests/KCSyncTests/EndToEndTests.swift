@@ -19,6 +19,7 @@ import Testing
             try process.run()
         }
         func kill(_ signal: Int32) {
+            guard process.isRunning else { return }
             Foundation.kill(process.processIdentifier, signal)
             process.waitUntilExit()
         }
@@ -33,6 +34,27 @@ import Testing
             Thread.sleep(forTimeInterval: 0.2)
         }
         return try condition()
+    }
+
+    /// The body of an HTTP GET (the board's plain-text endpoints), by curl (.ci/run installs it).
+    static func get(_ url: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "--silent", "--show-error", "--fail", url]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The value of the Prometheus sample named `name` (with its labels) in `text`.
+    static func sample(_ text: String, _ name: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.dropFirst(name.count + 1))
+        }
+        return nil
     }
 
     @Test func aBoardAndThreeSchoolsConvergeAcrossABoardCrash() throws {
@@ -107,7 +129,14 @@ import Testing
         // The outsider gets nothing and is told so.
         let refused = try kc("sync", "--data", outsider)
         #expect(refused.status == 1)
-        #expect(refused.err.contains("unauthorized") || refused.err.contains("lukte niet"))
+        #expect(refused.out.contains("unauthorized") && refused.err.contains("Niet elke synchronisatie lukte"), "\(refused.out) \(refused.err)")
+        // The board's /metrics (Prometheus text) counts what came in and what it refused.
+        let metrics = try EndToEndTests.get("http://127.0.0.1:\(port)/metrics")
+        #expect(EndToEndTests.sample(metrics, "kcsync_sessions_total") ?? 0 >= 3, "\(metrics)")
+        #expect(EndToEndTests.sample(metrics, #"kcsync_bytes_total{direction="in"}"#) ?? 0 > 0, "\(metrics)")
+        #expect(EndToEndTests.sample(metrics, #"kcsync_rejections_total{reason="unregistered"}"#) ?? 0 >= 1, "\(metrics)")
+        #expect(EndToEndTests.sample(metrics, "kcsync_sessions_active") ?? 0 >= 3, "\(metrics)")
+        #expect(!metrics.contains("Trend rekenen"), "metrics never carry record content")
         // Pupil data never reached the board.
         for daemon in daemons { daemon.kill(SIGTERM) }
         board.kill(SIGTERM)

@@ -7,6 +7,7 @@ import KCModel
 import KCReplica
 import Logging
 import NIOCore
+import NIOSSL
 import SchoolDaemon
 import SyncCore
 import SyncNet
@@ -38,14 +39,15 @@ import Testing
         deinit { try? FileManager.default.removeItem(at: root) }
 
         /// Runs `body` with the board server listening on a free loopback port.
-        func withServer(_ body: (String) async throws -> Void) async throws {
+        func withServer(tls: TLSConfiguration? = nil, _ body: (String) async throws -> Void) async throws {
             let port = Mutex<Int?>(nil)
-            let app = buildBoardApplication(board: board, host: "127.0.0.1", port: 0, logger: logger, onServerRunning: { p in port.withLock { $0 = p } })
+            let app = try buildBoardApplication(board: board, host: "127.0.0.1", port: 0, logger: logger, tls: tls,
+                                                onServerRunning: { p in port.withLock { $0 = p } })
             let server = Task { try await app.runService() }
             defer { server.cancel() }
             for _ in 0..<100 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
             let bound = try #require(port.withLock { $0 })
-            try await body("ws://127.0.0.1:\(bound)")
+            try await body("\(tls == nil ? "ws" : "wss")://127.0.0.1:\(bound)")
         }
 
         /// Sends `frames` on a raw connection and collects what comes back until the server closes.
@@ -64,7 +66,8 @@ import Testing
         }
 
         func sync(_ replica: KCReplica, _ url: String) async -> String? {
-            await BoardLinkService.syncOnce(replica: replica, url: url, notifier: ChangeNotifier(), logger: logger, status: nil, stopWhenCaughtUp: true)
+            await LinkService.syncOnce(replica: replica, target: .board(url: url), notifier: ChangeNotifier(), logger: logger, status: nil,
+                                       stopWhenCaughtUp: true).error
         }
     }
 

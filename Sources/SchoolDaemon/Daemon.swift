@@ -1,0 +1,155 @@
+public import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
+public import Prometheus
+public import KCReplica
+public import Logging
+public import ServiceLifecycle
+import SyncCore
+import Synchronization
+import SyncProtocol
+import SyncStore
+public import SyncNet
+
+/// The school daemon: the services `kcsync daemon` runs in one `ServiceGroup`.
+public enum SchoolDaemon {
+    /// Where peers may connect: `host:port`.
+    public struct Listen: Sendable, Equatable {
+        /// The address to bind.
+        public var host: String
+        /// The port to bind (0: any free port).
+        public var port: Int
+
+        /// Parses `HOST:PORT` (`0.0.0.0:8451`) or a bare port.
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            if parts.count == 1, let port = Int(parts[0]), (0...65535).contains(port) {
+                host = "0.0.0.0"
+                self.port = port
+            } else if parts.count >= 2, let port = Int(parts.last!), (0...65535).contains(port), !parts.dropLast().joined(separator: ":").isEmpty {
+                host = parts.dropLast().joined(separator: ":")
+                self.port = port
+            } else {
+                return nil
+            }
+        }
+    }
+
+    /// The services of a daemon for `replica`: the board link (when a board address is set),
+    /// the links to peers with an address, the peer listener (with `listen`), the local change
+    /// watcher and the control socket.
+    public static func services(replica: KCReplica, listen: Listen?, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
+                                onListening: @escaping @Sendable (Int?) async -> Void = { _ in }) -> [any Service] {
+        let notifier = ChangeNotifier()
+        let status = StatusFile(directory: replica.directory)
+        var services: [any Service] = [LocalChangeWatcher(replica: replica, notifier: notifier)]
+        if let url = replica.configuration.boardURL {
+            services.append(LinkService(replica: replica, target: .board(url: url), notifier: notifier, status: status, logger: logger))
+        }
+        services.append(PeerLinksService(replica: replica, notifier: notifier, status: status, logger: logger))
+        if let listen {
+            services.append(peerApplication(replica: replica, host: listen.host, port: listen.port, notifier: notifier, status: status,
+                                            logger: logger, metrics: metrics, onServerRunning: onListening))
+        }
+        services.append(ControlServer(directory: replica.directory, logger: logger) { op in
+            await control(op, replica: replica, notifier: notifier, status: status, logger: logger)
+        })
+        return services
+    }
+
+    static func control(_ op: String, replica: KCReplica, notifier: ChangeNotifier, status: StatusFile, logger: Logger) async -> Data? {
+        switch op {
+        case "changed":
+            notifier.notify(replica.schoolScope)
+            notifier.notify(replica.boardScope)
+            return Data("{\"ok\":true}".utf8)
+        case "status":
+            return try? JSONEncoder().encode(status.snapshot)
+        case "sync":
+            let outcomes = await syncAll(replica: replica, notifier: notifier, status: nil, logger: logger)
+            return try? JSONSerialization.data(withJSONObject: ["links": outcomes.map(describe)], options: [.sortedKeys, .withoutEscapingSlashes])
+        default:
+            return nil
+        }
+    }
+
+    /// One sync with the board (if it has an address) and each peer with an address, one
+    /// after the other, each until caught up.
+    public static func syncAll(replica: KCReplica, notifier: ChangeNotifier, status: StatusFile?, logger: Logger,
+                               onEvent: @escaping @Sendable (LinkTarget, SessionEvent) -> Void = { _, _ in }) async -> [LinkOutcome] {
+        var targets: [LinkTarget] = []
+        if let url = replica.configuration.boardURL { targets.append(.board(url: url)) }
+        targets += replica.peers().filter { $0.url != nil }.map { .peer($0) }
+        var outcomes: [LinkOutcome] = []
+        for target in targets {
+            outcomes.append(await LinkService.syncOnce(replica: replica, target: target, notifier: notifier, logger: logger, status: status,
+                                                       stopWhenCaughtUp: true) { onEvent(target, $0) })
+        }
+        return outcomes
+    }
+
+    /// An outcome as JSON.
+    public static func describe(_ outcome: LinkOutcome) -> [String: Any] {
+        var object: [String: Any] = ["link": outcome.target.name, "url": outcome.target.url,
+                                     "received": outcome.received, "sent": outcome.sent]
+        if let error = outcome.error { object["error"] = error }
+        return object
+    }
+
+    /// The peer listener: `/sync` for replicas of this school whose key is in `peers.json`
+    /// (school and board scope), and `/health`.
+    public static func peerApplication(replica: KCReplica, host: String, port: Int, notifier: ChangeNotifier, status: StatusFile,
+                                       logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
+                                       onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) -> some Service {
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.get("/health") { _, _ in "ok\n" }
+        if let metrics {
+            router.get("/metrics") { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                         body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+            }
+        }
+        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
+        webSocketRouter.ws("/sync") { inbound, outbound, context in
+            let session = SyncSession(role: .server(audience: "replica/\(replica.store.replicaID.hex)"), key: replica.store.key,
+                                      school: replica.configuration.school, board: replica.configuration.board, nonce: SessionRunner.nonce())
+            let peerKey = SharedKey()
+            let runner = SessionRunner(store: replica.store, notifier: notifier, logger: context.logger, authorize: { peer in
+                replica.peerScopes(publicKey: peer.publicKey, school: peer.school, board: peer.board)
+            }, onEvent: { event in
+                switch event {
+                case .established(let peer, _):
+                    let key = peer.publicKey.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+                    peerKey.set(key)
+                    status.updatePeer(key) { $0.state = "connected"; $0.lastError = nil }
+                case .caughtUp:
+                    if let key = peerKey.get() {
+                        status.updatePeer(key) { $0.lastSync = ISO8601DateFormatter().string(from: Date()) }
+                    }
+                default: break
+                }
+            })
+            _ = await runner.run(session, inbound: inbound, outbound: outbound)
+            if let key = peerKey.get(), replica.peers().first(where: { $0.publicKey == key })?.url == nil {
+                status.updatePeer(key) { $0.state = "disconnected" }
+            }
+        }
+        let frames = SessionLimits.standard.maximumFrameBytes + 1024
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter,
+                                           configuration: .init(ws: .init(maxFrameSize: frames, autoPing: .enabled(timePeriod: .seconds(20))))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "kcsync-peer"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
+            logger: logger
+        )
+    }
+}
+
+/// A key learned during a session, shared with its event handler.
+final class SharedKey: Sendable {
+    private let value = Mutex<String?>(nil)
+    func set(_ key: String) { value.withLock { $0 = key } }
+    func get() -> String? { value.withLock { $0 } }
+}
