@@ -142,9 +142,12 @@ let package = Package(
                 "SyncCore",
                 "SyncProtocol",
                 "SyncStore",
-                "SyncTestKit",
+                "SyncTestKit", "SyncNet", "KCModel", "KCReplica", "BoardServer", "SchoolDaemon",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tools/kcsync-bench",
             swiftSettings: upcoming

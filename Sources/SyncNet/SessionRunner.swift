@@ -17,8 +17,10 @@ enum SessionMetrics {
     static let changesOut = Counter(label: "kcsync_changes_total", dimensions: [("direction", "out")])
     static let bytesIn = Counter(label: "kcsync_bytes_total", dimensions: [("direction", "in")])
     static let bytesOut = Counter(label: "kcsync_bytes_total", dimensions: [("direction", "out")])
-    /// From a change's commit at its author to its durable apply here.
-    static let lag = Metrics.Timer(label: "kcsync_propagation_lag_seconds", preferredDisplayUnit: .seconds)
+    /// From a change's commit at its author to its durable apply here, by the side that
+    /// applied it: `server` (the board, or a listening peer) or `client`.
+    static let lagServer = Metrics.Timer(label: "kcsync_propagation_lag_seconds", dimensions: [("side", "server")], preferredDisplayUnit: .seconds)
+    static let lagClient = Metrics.Timer(label: "kcsync_propagation_lag_seconds", dimensions: [("side", "client")], preferredDisplayUnit: .seconds)
 
     static func rejected(_ reason: String) {
         Counter(label: "kcsync_rejections_total", dimensions: [("reason", reason)]).increment()
@@ -160,9 +162,11 @@ public struct SessionRunner: Sendable {
                         result = .success(try store.versionVector(scope))
                         if applied.applied > 0 {
                             SessionMetrics.changesIn.increment(by: applied.applied)
-                            if let last = changes.last, let header = try? SignedChange(serialized: last).header {
-                                let now = SessionRunner.now()
-                                SessionMetrics.lag.recordMilliseconds(now > header.timestamp.millis ? now - header.timestamp.millis : 0)
+                            let now = SessionRunner.now()
+                            let lag = if case .server = session.role { SessionMetrics.lagServer } else { SessionMetrics.lagClient }
+                            for bytes in changes {
+                                guard let header = try? SignedChange(serialized: bytes).header else { continue }
+                                lag.recordMilliseconds(now > header.timestamp.millis ? now - header.timestamp.millis : 0)
                             }
                             onEvent(.received(scope, changes: applied.applied))
                             notifier.notify(scope, except: subscription)

@@ -429,6 +429,11 @@ public struct SyncSession: Sendable {
             return fail(.rateLimited, "more than \(Int(limits.changesPerSecond)) changes per second")
         }
         tokens -= Double(message.changes.count)
+        // The peer holds what it sends: never send it back (no echo).
+        for change in message.changes {
+            guard let header = try? SignedChange(serialized: change).header else { continue }
+            state.sent[header.replica] = max(state.sent[header.replica], header.seq)
+        }
         state.nextInbound += 1
         state.applying[message.batch] = message.changes.count
         scopes[scope] = state
@@ -447,6 +452,8 @@ public struct SyncSession: Sendable {
         guard let vector = SyncSession.vector(message.vector) else { return fail(.malformedFrame, "a vector entry is malformed") }
         scopes[scope]!.inFlight.removeFirst()
         scopes[scope]!.peerVector = (scopes[scope]!.peerVector ?? VersionVector()).merged(with: vector)
+        // What the peer got meanwhile from elsewhere need not be sent either.
+        scopes[scope]!.sent = scopes[scope]!.sent.merged(with: vector)
         return pump(scope) + checkCaughtUp()
     }
 

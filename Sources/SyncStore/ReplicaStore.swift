@@ -229,3 +229,28 @@ public final class ReplicaStore: Sendable {
     }
 }
 
+
+extension ReplicaStore {
+    /// Writes a consistent copy of this replica's database to a new file at `path` (SQLite
+    /// `VACUUM INTO`), for backups. The copy has this replica's identity until
+    /// ``replaceIdentity(atPath:with:)`` gives it its own.
+    public func vacuum(into path: String) throws(SyncError) {
+        try ReplicaStore.wrap("copy the database to \(path)") {
+            try writer.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+        }
+    }
+
+    /// Gives the replica database at `path`, which must not be open, a new key and so a new
+    /// replica id: a copy made with ``vacuum(into:)`` becomes a replica of its own that holds
+    /// the same log. Two replicas must never write with one key, or their chains fork.
+    public static func replaceIdentity(atPath path: String, with key: ReplicaKey) throws(SyncError) {
+        try wrap("give \(path) a new identity") {
+            let queue = try DatabaseQueue(path: path, configuration: configuration())
+            try queue.write { db in
+                try db.execute(sql: "UPDATE identity SET replica = ?, privateKey = ?",
+                               arguments: [Data(key.replicaID.bytes), key.rawRepresentation])
+            }
+            try queue.close()
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //
 //   swift run -c release kcsync-bench            # one line per figure
 //   swift run -c release kcsync-bench --json     # one JSON object keyed by workload
+//   swift run -c release kcsync-bench --only W3 --only W6
 import ArgumentParser
 import Foundation
 import GRDB
@@ -13,10 +14,10 @@ import SyncStore
 import SyncTestKit
 
 @main
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kcsync-bench",
-        abstract: "Measures kcsync against plain SQLite in the same run (W1 local writes, W2 initial sync apply).")
+        abstract: "Measures kcsync in the same run against its baselines: W1 local writes and W2 initial sync apply against plain SQLite, W3 steady-state sync against a small history, W6 propagation under load against two schools.")
 
     @Flag(help: "Print one JSON object keyed by workload instead of lines.")
     var json = false
@@ -33,13 +34,24 @@ struct Bench: ParsableCommand {
     @Option(help: "Changes per apply call in W2 (the sync protocol's batch size).")
     var applyBatch = 1_000
 
+    @Option(help: "Changes the two replicas hold in common in W3.")
+    var history = 1_000_000
+
+    @Option(help: "Schools connected to the board in W6, each writing once a second.")
+    var w6Schools = 200
+
+    @Option(help: "Seconds W6 measures (after 5 s of warm-up).")
+    var w6Seconds = 20.0
+
     @Option(help: "Run only these workloads (e.g. --only W1).")
     var only: [String] = []
 
-    mutating func run() throws {
+    mutating func run() async throws {
         var report: [String: [String: Double]] = [:]
         if only.isEmpty || only.contains("W1") { report["W1"] = try w1() }
         if only.isEmpty || only.contains("W2") { report["W2"] = try w2() }
+        if only.isEmpty || only.contains("W3") { report["W3"] = try w3() }
+        if only.isEmpty || only.contains("W6") { report["W6"] = try await w6() }
         if json {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
