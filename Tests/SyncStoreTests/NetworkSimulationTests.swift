@@ -12,7 +12,7 @@ import Testing
 /// new session finds nothing to send.
 @Suite struct NetworkSimulationTests {
     static let seeds: [UInt64] = {
-        let count = Int(ProcessInfo.processInfo.environment["KCSYNC_SEEDS"] ?? "") ?? 60
+        let count = Int(ProcessInfo.processInfo.environment["KCSYNC_SEEDS"] ?? "") ?? 200
         return (0..<UInt64(count)).map { $0 &* 0x2545_F491_4F6C_DD1D &+ 3 }
     }()
 

@@ -92,6 +92,27 @@ import Testing
         #expect(try a.changeCount(SessionTests.school) == 1)
     }
 
+    @Test func nothingAPeerSentIsSentBackToIt() throws {
+        let a = try replica([SessionTests.school, SessionTests.board]), b = try replica([SessionTests.school, SessionTests.board])
+        let (client, server) = try peerLink(a, b)
+        SessionLink.run(client, server)
+        try writeNote(a, title: "van a")
+        client.localChange(SessionTests.school)
+        SessionLink.run(client, server)
+        #expect(try b.changeCount(SessionTests.school) == 1)
+        // b's vector moved, so b's daemon tells every session, the one that brought it too.
+        let (serverFrames, clientFrames) = (server.framesSent, client.framesSent)
+        server.localChange(SessionTests.school)
+        SessionLink.run(client, server)
+        #expect(server.framesSent == serverFrames, "b sent a's own change back to a")
+        #expect(client.framesSent == clientFrames)
+        // What b writes itself still goes to a.
+        try writeNote(b, title: "van b")
+        server.localChange(SessionTests.school)
+        SessionLink.run(client, server)
+        #expect(try a.stateHash() == b.stateHash())
+    }
+
     @Test func anUnregisteredKeyGetsNothing() throws {
         let school = try replica([SessionTests.school, SessionTests.board]), board = try replica([SessionTests.board])
         try writeNote(school, title: "x", in: SessionTests.board)
