@@ -27,32 +27,14 @@ public func buildBoardApplication(
     metrics: PrometheusCollectorRegistry? = nil, tls: TLSConfiguration? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int?) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = Router(context: BasicWebSocketRequestContext.self)
-    router.get("/health") { _, _ in "ok\n" }
-    if let metrics {
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
-        }
-    }
-    let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
-    webSocketRouter.ws("/sync") { inbound, outbound, context in
+    try buildSyncApplication(host: host, port: port, serverName: "kcsync-board", logger: logger, metrics: metrics, tls: tls,
+                             onServerRunning: onServerRunning) { inbound, outbound, logger in
         let session = SyncSession(role: .server(audience: board.scope.name), key: board.store.key, school: "", board: board.board,
                                   nonce: SessionRunner.nonce())
-        let runner = SessionRunner(store: board.store, notifier: notifier, logger: context.logger, authorize: { peer in
+        let runner = SessionRunner(store: board.store, notifier: notifier, logger: logger, authorize: { peer in
             guard peer.board == board.board, board.isRegistered(school: peer.school, publicKey: peer.publicKey) else { return nil }
             return [board.scope]
         }, authors: { peer in board.registeredReplicas(school: peer.school) })
         _ = await runner.run(session, inbound: inbound, outbound: outbound)
     }
-    let frames = SessionLimits.standard.maximumFrameBytes + 1024
-    let http: HTTPServerBuilder = .http1WebSocketUpgrade(webSocketRouter: webSocketRouter,
-                                                         configuration: .init(ws: .init(maxFrameSize: frames, autoPing: .enabled(timePeriod: .seconds(20)))))
-    return Application(
-        router: router,
-        server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
-        configuration: .init(address: .hostname(host, port: port), serverName: "kcsync-board"),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
-        logger: logger
-    )
 }

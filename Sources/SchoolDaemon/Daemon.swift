@@ -40,7 +40,7 @@ public enum SchoolDaemon {
     /// the links to peers with an address, the peer listener (with `listen`), the local change
     /// watcher and the control socket.
     public static func services(replica: KCReplica, listen: Listen?, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
-                                onListening: @escaping @Sendable (Int?) async -> Void = { _ in }) -> [any Service] {
+                                onListening: @escaping @Sendable (Int?) async -> Void = { _ in }) throws -> [any Service] {
         let notifier = ChangeNotifier()
         let status = StatusFile(directory: replica.directory)
         var services: [any Service] = [LocalChangeWatcher(replica: replica, notifier: notifier)]
@@ -49,7 +49,7 @@ public enum SchoolDaemon {
         }
         services.append(PeerLinksService(replica: replica, notifier: notifier, status: status, logger: logger))
         if let listen {
-            services.append(peerApplication(replica: replica, host: listen.host, port: listen.port, notifier: notifier, status: status,
+            services.append(try peerApplication(replica: replica, host: listen.host, port: listen.port, notifier: notifier, status: status,
                                             logger: logger, metrics: metrics, onServerRunning: onListening))
         }
         services.append(ControlServer(directory: replica.directory, logger: logger) { op in
@@ -101,21 +101,13 @@ public enum SchoolDaemon {
     /// (school and board scope), and `/health`.
     public static func peerApplication(replica: KCReplica, host: String, port: Int, notifier: ChangeNotifier, status: StatusFile,
                                        logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
-                                       onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) -> some Service {
-        let router = Router(context: BasicWebSocketRequestContext.self)
-        router.get("/health") { _, _ in "ok\n" }
-        if let metrics {
-            router.get("/metrics") { _, _ in
-                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                         body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
-            }
-        }
-        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
-        webSocketRouter.ws("/sync") { inbound, outbound, context in
+                                       onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) throws -> some Service {
+        try buildSyncApplication(host: host, port: port, serverName: "kcsync-peer", logger: logger, metrics: metrics,
+                                 onServerRunning: onServerRunning) { inbound, outbound, logger in
             let session = SyncSession(role: .server(audience: "replica/\(replica.store.replicaID.hex)"), key: replica.store.key,
                                       school: replica.configuration.school, board: replica.configuration.board, nonce: SessionRunner.nonce())
             let peerKey = SharedKey()
-            let runner = SessionRunner(store: replica.store, notifier: notifier, logger: context.logger, authorize: { peer in
+            let runner = SessionRunner(store: replica.store, notifier: notifier, logger: logger, authorize: { peer in
                 replica.peerScopes(publicKey: peer.publicKey, school: peer.school, board: peer.board)
             }, onEvent: { event in
                 switch event {
@@ -135,15 +127,6 @@ public enum SchoolDaemon {
                 status.updatePeer(key) { $0.state = "disconnected" }
             }
         }
-        let frames = SessionLimits.standard.maximumFrameBytes + 1024
-        return Application(
-            router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter,
-                                           configuration: .init(ws: .init(maxFrameSize: frames, autoPing: .enabled(timePeriod: .seconds(20))))),
-            configuration: .init(address: .hostname(host, port: port), serverName: "kcsync-peer"),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
-            logger: logger
-        )
     }
 }
 

@@ -143,7 +143,7 @@ struct DaemonCommand: AsyncParsableCommand {
         var logger = Logger(label: "kcsync.daemon")
         logger.logLevel = .info
         let registry = bootstrapMetrics()
-        let services = SchoolDaemon.services(replica: replica, listen: listenAddress, logger: logger, metrics: registry) { port in
+        let services = try SchoolDaemon.services(replica: replica, listen: listenAddress, logger: logger, metrics: registry) { port in
             if let port { FileHandle.standardOutput.write(Data("Luistert naar peers op poort \(port)\n".utf8)) }
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

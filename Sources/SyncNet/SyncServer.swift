@@ -1,0 +1,44 @@
+public import Hummingbird
+import HummingbirdCore
+public import HummingbirdTLS
+import HummingbirdWebSocket
+public import Logging
+import NIOCore
+public import NIOSSL
+public import Prometheus
+import SyncProtocol
+public import WSCore
+
+/// The HTTP side that every kcsync listener shares, the board server and a daemon's peer
+/// listener: `/health`, `/metrics` (Prometheus text, when given a registry) and `/sync`, a
+/// WebSocket whose connections `session` serves; TLS when `tls` is given.
+public func buildSyncApplication(
+    host: String, port: Int, serverName: String, logger: Logger,
+    metrics: PrometheusCollectorRegistry? = nil, tls: TLSConfiguration? = nil,
+    onServerRunning: @escaping @Sendable (_ port: Int?) async -> Void = { _ in },
+    session: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter, Logger) async -> Void
+) throws -> some ApplicationProtocol {
+    let router = Router(context: BasicWebSocketRequestContext.self)
+    router.get("/health") { _, _ in "ok\n" }
+    if let metrics {
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        }
+    }
+    let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
+    webSocketRouter.ws("/sync") { inbound, outbound, context in
+        await session(inbound, outbound, context.logger)
+    }
+    let frames = SessionLimits.standard.maximumFrameBytes + 1024
+    let http: HTTPServerBuilder = .http1WebSocketUpgrade(
+        webSocketRouter: webSocketRouter,
+        configuration: .init(ws: .init(maxFrameSize: frames, autoPing: .enabled(timePeriod: .seconds(20)))))
+    return Application(
+        router: router,
+        server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
+        configuration: .init(address: .hostname(host, port: port), serverName: serverName),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
+        logger: logger
+    )
+}
