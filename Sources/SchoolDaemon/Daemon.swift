@@ -43,6 +43,7 @@ public enum SchoolDaemon {
                                 onListening: @escaping @Sendable (Int?) async -> Void = { _ in }) throws -> [any Service] {
         let notifier = ChangeNotifier()
         let status = StatusFile(directory: replica.directory)
+        status.claim()
         var services: [any Service] = [LocalChangeWatcher(replica: replica, notifier: notifier)]
         if let url = replica.configuration.boardURL {
             services.append(LinkService(replica: replica, target: .board(url: url), notifier: notifier, status: status, logger: logger))

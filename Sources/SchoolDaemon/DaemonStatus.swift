@@ -25,6 +25,24 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     public var board: LinkStatus
     /// Links with peers, by public key (hex).
     public var peers: [String: LinkStatus]
+    /// The process id of the daemon that writes this file, while it runs.
+    public var pid: Int32?
+
+    /// True when the daemon that wrote this is gone without a clean stop (killed, crashed):
+    /// then its links are not what the file last said.
+    public var writerIsGone: Bool {
+        guard let pid else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    /// This status with every link shown as stopped.
+    public var stopped: DaemonStatus {
+        var copy = self
+        copy.board.state = "stopped"
+        for key in copy.peers.keys { copy.peers[key]!.state = "stopped" }
+        copy.pid = nil
+        return copy
+    }
 }
 
 /// `daemon-status.json` in the data directory, written atomically on every change so that
@@ -36,7 +54,7 @@ public final class StatusFile: Sendable {
     /// The status file of `directory`.
     public init(directory: URL) {
         url = directory.appendingPathComponent("daemon-status.json")
-        state = Mutex(StatusFile.read(directory: directory) ?? DaemonStatus(board: .stopped, peers: [:]))
+        state = Mutex(StatusFile.read(directory: directory) ?? DaemonStatus(board: .stopped, peers: [:], pid: nil))
     }
 
     /// Reads the status a daemon left in `directory`.
@@ -62,12 +80,14 @@ public final class StatusFile: Sendable {
         }
     }
 
+    /// Records that a daemon (this process) owns the file from now on.
+    public func claim() {
+        write { $0.pid = getpid() }
+    }
+
     /// Marks every link stopped (the daemon is ending).
     public func stopAll() {
-        write { status in
-            status.board.state = "stopped"
-            for key in status.peers.keys { status.peers[key]!.state = "stopped" }
-        }
+        write { $0 = $0.stopped }
     }
 
     private func write(_ change: (inout DaemonStatus) -> Void) {

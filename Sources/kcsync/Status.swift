@@ -61,7 +61,9 @@ func daemonStatus(_ replica: KCReplica) -> DaemonStatus? {
         semaphore.signal()
     }
     _ = semaphore.wait(timeout: .now() + 3)
-    return answer.withLock { $0 } ?? StatusFile.read(directory: directory)
+    if let live = answer.withLock({ $0 }) { return live }
+    guard let saved = StatusFile.read(directory: directory) else { return nil }
+    return saved.writerIsGone ? saved.stopped : saved
 }
 
 /// The board link as `status --json` shows it: the daemon's state, and how many of this
