@@ -256,9 +256,10 @@ public struct LocalChangeWatcher: Service {
     }
 
     public func run() async throws {
+        // Starts empty, so the first look notifies: a write that committed while the daemon
+        // started, after a session had read its vectors, still goes out at once.
         var last: [Scope: VersionVector] = [:]
         let scopes = [replica.schoolScope, replica.boardScope]
-        for scope in scopes { last[scope] = try? replica.store.versionVector(scope) }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             for scope in scopes {

@@ -97,6 +97,10 @@ public final class ReplicaStore: Sendable {
     public static func configuration() -> Configuration {
         var config = Configuration()
         config.foreignKeysEnabled = true
+        // A replica is written by more than one process: the daemon applying what it receives,
+        // and a `kcsync` command writing a note. A writer waits for the other's transaction
+        // instead of failing at once with SQLITE_BUSY.
+        config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // Deleted content is overwritten with zeros, so an AVG erasure leaves no trace in free pages.

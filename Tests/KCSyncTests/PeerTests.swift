@@ -68,13 +68,18 @@ import Testing
         let laptopDaemon = try Background(["daemon", "--data", laptop], log: root.appendingPathComponent("laptop.log"))
         defer { laptopDaemon.kill(SIGTERM) }
         #expect(try cli.run(["note", "add", "--data", laptop, "--role", "leercoordinator", "--category", "observatie", "--title", "Vanaf de laptop"]).status == 0)
+        func logs() -> String {
+            ["desk", "laptop"].map { name in
+                "\(name).log: " + ((try? String(contentsOf: root.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? "").suffix(3000)
+            }.joined(separator: "\n")
+        }
         #expect(try EndToEndTests.eventually(15) {
             try cli.run(["note", "list", "--json", "--data", desk]).array().contains { $0["title"] as? String == "Vanaf de laptop" }
-        })
+        }, "\(logs())")
         #expect(try cli.run(["note", "add", "--data", desk, "--role", "leercoordinator", "--category", "observatie", "--title", "Vanaf het bureau"]).status == 0)
         #expect(try EndToEndTests.eventually(15) {
             try cli.run(["note", "list", "--json", "--data", laptop]).array().contains { $0["title"] as? String == "Vanaf het bureau" }
-        })
+        }, "\(logs())")
 
         // Status shows the peer link on both sides, read live from the daemons.
         let laptopPeers = try #require(try cli.run(["status", "--json", "--data", laptop]).object()["peers"] as? [[String: Any]])
