@@ -2,34 +2,6 @@ public import Foundation
 public import SyncCore
 import SyncProtocol
 
-/// Hex text of bytes, and back.
-enum Hex {
-    static func encode(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func decode(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = UInt8(String(decoding: utf8[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
-            out.append(high)
-            index += 2
-        }
-        return out
-    }
-}
-
 /// Another replica of the same school that this one syncs with directly (`peers.json`).
 public struct PeerEntry: Codable, Sendable, Equatable {
     /// Its public key, 64 hex digits (from `kcsync key` on that replica).

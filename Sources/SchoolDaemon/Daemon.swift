@@ -113,7 +113,7 @@ public enum SchoolDaemon {
             }, onEvent: { event in
                 switch event {
                 case .established(let peer, _):
-                    let key = peer.publicKey.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+                    let key = Hex.encode(peer.publicKey)
                     peerKey.set(key)
                     status.updatePeer(key) { $0.state = "connected"; $0.lastError = nil }
                 case .caughtUp:

@@ -531,13 +531,3 @@ public struct SyncSession: Sendable {
         Data("kcsync-auth-v1 client\n\(audience)\n\(Hex.encode(serverNonce))\n\(time)\n\(client.hex)".utf8)
     }
 }
-
-enum Hex {
-    static func encode(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-}
