@@ -95,35 +95,3 @@ public enum ControlClient {
         }
     }
 }
-
-extension ControlClient {
-    /// Tells a running daemon of `directory` that a write committed, so it pushes at once;
-    /// does not wait for an answer, and does nothing when no daemon listens (it would see the
-    /// write on start). For synchronous commands, hence plain POSIX calls.
-    public static func notifyChanged(directory: URL) {
-        let path = ControlServer.path(in: directory)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path), FileManager.default.fileExists(atPath: path) else { return }
-        #if canImport(Glibc)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_UNIX, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { return }
-        let line = Array("{\"op\":\"changed\"}\n".utf8)
-        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        var answer = [UInt8](repeating: 0, count: 64)
-        _ = read(fd, &answer, answer.count)
-    }
-}

@@ -36,7 +36,7 @@ extension KCSync {
             try reporting {
                 let replica = try KCReplica.create(in: options.directory, school: school, board: board, boardURL: boardURL)
                 if options.json {
-                    print(try statusJSON(replica))
+                    print(try statusJSON(replica, nil))
                 } else {
                     print("Replica aangemaakt voor school \(replica.configuration.school) (bestuur \(replica.configuration.board)).")
                     print("Replica-id: \(replica.store.replicaID.hex)")

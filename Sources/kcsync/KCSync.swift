@@ -30,9 +30,9 @@ struct KCSync: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            OpenedReplica.notifyIfWritten()
+            await OpenedReplica.notifyIfWritten()
         } catch {
-            OpenedReplica.notifyIfWritten()
+            await OpenedReplica.notifyIfWritten()
             exit(withError: error)
         }
     }
@@ -50,8 +50,8 @@ enum OpenedReplica {
         opened.withLock { if $0 == nil { $0 = (replica, vectors(replica)) } }
     }
 
-    static func notifyIfWritten() {
+    static func notifyIfWritten() async {
         guard let (replica, before) = opened.withLock({ $0 }), vectors(replica) != before else { return }
-        ControlClient.notifyChanged(directory: replica.directory)
+        _ = await ControlClient.request("changed", directory: replica.directory)
     }
 }

@@ -35,12 +35,32 @@ struct ReplicaOptions: ParsableArguments {
 func reporting(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as KCError {
+    } catch {
+        throw report(error)
+    }
+}
+
+/// ``reporting(_:)`` for commands that wait on the network or the daemon.
+func reporting(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        throw report(error)
+    }
+}
+
+/// Prints a refusal or failure in Dutch and turns it into exit code 1; other errors (exit
+/// codes, usage errors) pass through.
+private func report(_ error: any Error) -> any Error {
+    switch error {
+    case let error as KCError:
         FileHandle.standardError.write(Data("kcsync: \(error.message)\n".utf8))
-        throw ExitCode(1)
-    } catch let error as SyncError {
+        return ExitCode(1)
+    case let error as SyncError:
         FileHandle.standardError.write(Data("kcsync: Er ging iets mis met de replica: \(error.message)\n".utf8))
-        throw ExitCode(1)
+        return ExitCode(1)
+    default:
+        return error
     }
 }
 

@@ -4,22 +4,20 @@ import SyncStore
 import Foundation
 import KCReplica
 import SchoolDaemon
-import Synchronization
-import Dispatch
 
 extension KCSync {
     /// `kcsync status`.
-    struct Status: ParsableCommand {
+    struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Toon de toestand van deze replica.")
 
         @OptionGroup var options: ReplicaOptions
 
-        func run() throws {
-            try reporting {
+        func run() async throws {
+            try await reporting {
                 let replica = try options.open()
-                if options.json { print(try statusJSON(replica)); return }
+                let saved = await daemonStatus(replica)
+                if options.json { print(try statusJSON(replica, saved)); return }
                 let status = try replica.status()
-                let saved = daemonStatus(replica)
                 let link = boardLink(replica, saved)
                 print("Replica      \(status.replica)")
                 print("School       \(status.school)")
@@ -48,21 +46,13 @@ extension KCSync {
 
 /// The daemon's link status: live from a running daemon through the control socket, else what
 /// it last wrote.
-func daemonStatus(_ replica: KCReplica) -> DaemonStatus? {
-    let semaphore = DispatchSemaphore(value: 0)
-    let answer = Mutex<DaemonStatus?>(nil)
-    let directory = replica.directory
-    Task.detached {
-        if let live = await ControlClient.request("status", directory: directory),
-           let data = try? JSONSerialization.data(withJSONObject: live),
-           let status = try? JSONDecoder().decode(DaemonStatus.self, from: data) {
-            answer.withLock { $0 = status }
-        }
-        semaphore.signal()
+func daemonStatus(_ replica: KCReplica) async -> DaemonStatus? {
+    if let live = await ControlClient.request("status", directory: replica.directory),
+       let data = try? JSONSerialization.data(withJSONObject: live),
+       let status = try? JSONDecoder().decode(DaemonStatus.self, from: data) {
+        return status
     }
-    _ = semaphore.wait(timeout: .now() + 3)
-    if let live = answer.withLock({ $0 }) { return live }
-    guard let saved = StatusFile.read(directory: directory) else { return nil }
+    guard let saved = StatusFile.read(directory: replica.directory) else { return nil }
     return saved.writerIsGone ? saved.stopped : saved
 }
 
@@ -82,9 +72,8 @@ func boardLink(_ replica: KCReplica, _ saved: DaemonStatus?) -> [String: Any] {
 }
 
 /// Each registered peer with its link's state and last sync.
-func peerLinks(_ replica: KCReplica, _ saved: DaemonStatus? = nil) -> [[String: Any]] {
-    let saved = saved ?? daemonStatus(replica)
-    return replica.peers().map { peer in
+func peerLinks(_ replica: KCReplica, _ saved: DaemonStatus?) -> [[String: Any]] {
+    replica.peers().map { peer in
         let link = saved?.peers[peer.publicKey]
         var object: [String: Any] = ["replica": peer.replica, "publicKey": peer.publicKey, "state": link?.state ?? "stopped"]
         if let url = peer.url { object["url"] = url }
@@ -94,16 +83,15 @@ func peerLinks(_ replica: KCReplica, _ saved: DaemonStatus? = nil) -> [[String: 
     }
 }
 
-func peersJSON(_ replica: KCReplica) throws -> String {
-    let data = try JSONSerialization.data(withJSONObject: peerLinks(replica), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+func peersJSON(_ replica: KCReplica, _ saved: DaemonStatus?) throws -> String {
+    let data = try JSONSerialization.data(withJSONObject: peerLinks(replica, saved), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
 }
 
 /// `status --json`: the replica's status with `boardLink` and `peers` added.
-func statusJSON(_ replica: KCReplica) throws -> String {
+func statusJSON(_ replica: KCReplica, _ saved: DaemonStatus?) throws -> String {
     let encoder = JSONEncoder()
     var object = try JSONSerialization.jsonObject(with: try encoder.encode(try replica.status())) as? [String: Any] ?? [:]
-    let saved = daemonStatus(replica)
     object["boardLink"] = boardLink(replica, saved)
     object["peers"] = peerLinks(replica, saved)
     let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

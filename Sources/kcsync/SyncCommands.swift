@@ -65,15 +65,14 @@ struct SyncCommand: AsyncParsableCommand {
     @OptionGroup var options: ReplicaOptions
 
     func run() async throws {
-        let replica: KCReplica
-        do { replica = try options.open() } catch {
-            FileHandle.standardError.write(Data("kcsync: \(error.message)\n".utf8))
-            throw ExitCode(1)
-        }
+        try await reporting { try await sync() }
+    }
+
+    func sync() async throws {
+        let replica = try options.open()
         let peers = replica.peers().filter { $0.url != nil }
         guard replica.configuration.boardURL != nil || !peers.isEmpty else {
-            FileHandle.standardError.write(Data("kcsync: Er is geen bestuursserver en geen peer om mee te synchroniseren. Stel het bestuur in met: kcsync config board-url ws://HOST:8450\n".utf8))
-            throw ExitCode(1)
+            throw KCError(.invalidInput, "Er is geen bestuursserver en geen peer om mee te synchroniseren. Stel het bestuur in met: kcsync config board-url ws://HOST:8450")
         }
         var links: [[String: Any]]
         if let answer = await ControlClient.request("sync", directory: replica.directory), let reported = answer["links"] as? [[String: Any]] {
@@ -123,22 +122,20 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(help: "Accept sessions from peers of this school on HOST:PORT, e.g. 0.0.0.0:8451.") var listen: String?
 
     func run() async throws {
-        let replica: KCReplica
-        do { replica = try options.open() } catch {
-            FileHandle.standardError.write(Data("kcsync: \(error.message)\n".utf8))
-            throw ExitCode(1)
-        }
+        try await reporting { try await serve() }
+    }
+
+    func serve() async throws {
+        let replica = try options.open()
         var listenAddress: SchoolDaemon.Listen?
         if let listen {
             guard let parsed = SchoolDaemon.Listen(listen) else {
-                FileHandle.standardError.write(Data("kcsync: '\(listen)' is geen geldig adres om op te luisteren; gebruik HOST:POORT, bijvoorbeeld 0.0.0.0:8451.\n".utf8))
-                throw ExitCode(1)
+                throw KCError(.invalidInput, "'\(listen)' is geen geldig adres om op te luisteren; gebruik HOST:POORT, bijvoorbeeld 0.0.0.0:8451.")
             }
             listenAddress = parsed
         }
         if replica.configuration.boardURL == nil && replica.peers().isEmpty && listenAddress == nil {
-            FileHandle.standardError.write(Data("kcsync: Er is geen bestuursserver, geen peer en geen --listen. Stel het bestuur in met: kcsync config board-url ws://HOST:8450\n".utf8))
-            throw ExitCode(1)
+            throw KCError(.invalidInput, "Er is geen bestuursserver, geen peer en geen --listen. Stel het bestuur in met: kcsync config board-url ws://HOST:8450")
         }
         var logger = Logger(label: "kcsync.daemon")
         logger.logLevel = .info
@@ -153,7 +150,7 @@ struct DaemonCommand: AsyncParsableCommand {
 }
 
 /// `kcsync peer add|remove|list`: replicas of this school to sync with directly.
-struct PeerCommand: ParsableCommand {
+struct PeerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "peer", abstract: "Beheer andere replica's van deze school om direct mee te synchroniseren.",
                                                     subcommands: [Add.self, Remove.self, List.self])
 
@@ -187,17 +184,18 @@ struct PeerCommand: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Toon de peers.")
         @OptionGroup var options: ReplicaOptions
 
-        func run() throws {
-            try reporting {
+        func run() async throws {
+            try await reporting {
                 let replica = try options.open()
-                if options.json { print(try peersJSON(replica)); return }
+                let saved = await daemonStatus(replica)
+                if options.json { print(try peersJSON(replica, saved)); return }
                 let peers = replica.peers()
                 if peers.isEmpty { print("Geen peers."); return }
-                for peer in peerLinks(replica) {
+                for peer in peerLinks(replica, saved) {
                     print("\(peer["replica"] as? String ?? "")  \(peer["url"] as? String ?? "(verbindt zelf)")  \(peer["state"] as? String ?? "")  laatst \(peer["lastSync"] as? String ?? "nooit")")
                 }
             }
