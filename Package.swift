@@ -86,7 +86,8 @@ let package = Package(
         ),
         .target(
             name: "KCReplica",
-            dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "KCModel"],
+            dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "KCModel", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: upcoming
         ),
         .target(

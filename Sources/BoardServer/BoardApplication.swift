@@ -13,7 +13,8 @@ public import SyncNet
 import SyncProtocol
 
 /// Builds the board server's application: the sync endpoint `/sync` (WebSocket), `/health`,
-/// and `/metrics` (Prometheus text, from `metrics`). With `tls` it serves `wss://` itself;
+/// `/metrics` (Prometheus text, from `metrics`), and the merged view as pages (`/`, `/login`)
+/// and JSON (`/api/v1/…`, docs/openapi.yaml) for board accounts only. With `tls` it serves `wss://` itself;
 /// without, plain `ws://` for loopback or behind a reverse proxy that ends TLS. Tests build
 /// the same application as `kcsync board serve` does.
 ///
@@ -27,8 +28,9 @@ public func buildBoardApplication(
     metrics: PrometheusCollectorRegistry? = nil, tls: TLSConfiguration? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int?) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    try buildSyncApplication(host: host, port: port, serverName: "kcsync-board", logger: logger, metrics: metrics, tls: tls,
-                             onServerRunning: onServerRunning) { inbound, outbound, logger in
+    let web = BoardWeb(board: board, logger: logger)
+    return try buildSyncApplication(host: host, port: port, serverName: "kcsync-board", logger: logger, metrics: metrics, tls: tls,
+                                    onServerRunning: onServerRunning, routes: web.register(on:)) { inbound, outbound, logger in
         let session = SyncSession(role: .server(audience: board.scope.name), key: board.store.key, school: "", board: board.board,
                                   nonce: SessionRunner.nonce())
         let runner = SessionRunner(store: board.store, notifier: notifier, logger: logger, authorize: { peer in

@@ -128,11 +128,17 @@ public final class KCReplica: Sendable {
     /// or, failing that, ends with it (the short id lists show). Hex, dashes and case ignored.
     /// Unknown or ambiguous ids are refused with the candidates named.
     public func resolve(_ text: String, type: String, label: String) throws(KCError) -> EntityID {
+        try KCReplica.resolve(text, type: type, label: label, in: schoolScope, store: store)
+    }
+
+    /// ``resolve(_:type:label:)`` in any scope of any store (the board's too).
+    static func resolve(_ text: String, type: String, label: String, in scope: Scope, store: ReplicaStore) throws(KCError) -> EntityID {
         let wanted = text.lowercased().filter { $0 != "-" }
         guard !wanted.isEmpty, wanted.count <= 32, wanted.allSatisfy(\.isHexDigit) else {
             throw KCError(.invalidInput, "'\(text)' is geen geldig id: gebruik het korte id uit de lijst of het begin van het volledige id.")
         }
-        let ids = try perform("de \(label)en te lezen") { () throws(SyncError) in try store.entityIDs(type: type, in: schoolScope) }
+        let ids: [EntityID]
+        do { ids = try store.entityIDs(type: type, in: scope) } catch { throw KCError.engine(error, doing: "de \(label)en te lezen") }
         var matches = ids.filter { $0.hex.hasPrefix(wanted) }
         if matches.isEmpty { matches = ids.filter { $0.hex.hasSuffix(wanted) } }
         switch matches.count {

@@ -12,6 +12,9 @@ public struct ReplicaConfiguration: Codable, Sendable, Equatable {
     /// A PEM file of the CA certificates that `wss://` links trust instead of the system's
     /// (a board with its own CA); nil: the system's trust roots.
     public var boardCA: String?
+    /// The Inspectorate's floor (signaleringswaarde) for 2F/1S that holds for this school's
+    /// weging, in percent; new 2F/1S trend figures carry it.
+    public var floor2F1S: Double?
 
     /// Creates a configuration.
     public init(school: String, board: String, boardURL: String? = nil) {

@@ -44,7 +44,7 @@ public enum SchoolDaemon {
         let notifier = ChangeNotifier()
         let status = StatusFile(directory: replica.directory)
         status.claim()
-        var services: [any Service] = [LocalChangeWatcher(replica: replica, notifier: notifier)]
+        var services: [any Service] = [StoreWatcher(store: replica.store, scopes: [replica.schoolScope, replica.boardScope], notifier: notifier)]
         if let url = replica.configuration.boardURL {
             services.append(LinkService(replica: replica, target: .board(url: url), notifier: notifier, status: status, logger: logger))
         }

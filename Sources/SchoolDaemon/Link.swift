@@ -240,39 +240,6 @@ public struct PeerLinksService: Service {
     }
 }
 
-/// Watches the replica's version vectors and tells the sessions when a local write (by a
-/// `kcsync` command writing to the database directly) moved them; the control socket's
-/// `changed` call wakes it at once.
-public struct LocalChangeWatcher: Service {
-    let replica: KCReplica
-    let notifier: ChangeNotifier
-    let interval: Duration
-
-    /// A watcher that looks every `interval` (a local write is pushed within that time).
-    public init(replica: KCReplica, notifier: ChangeNotifier, interval: Duration = .milliseconds(250)) {
-        self.replica = replica
-        self.notifier = notifier
-        self.interval = interval
-    }
-
-    public func run() async throws {
-        // Starts empty, so the first look notifies: a write that committed while the daemon
-        // started, after a session had read its vectors, still goes out at once.
-        var last: [Scope: VersionVector] = [:]
-        let scopes = [replica.schoolScope, replica.boardScope]
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            for scope in scopes {
-                guard let vector = try? replica.store.versionVector(scope) else { continue }
-                if vector != last[scope] {
-                    last[scope] = vector
-                    notifier.notify(scope)
-                }
-            }
-        }
-    }
-}
-
 /// The peers whose link runs.
 final class RunningLinks: Sendable {
     let keys = Mutex(Set<String>())

@@ -1,7 +1,7 @@
 public import Hummingbird
 import HummingbirdCore
 public import HummingbirdTLS
-import HummingbirdWebSocket
+public import HummingbirdWebSocket
 public import Logging
 import NIOCore
 public import NIOSSL
@@ -11,11 +11,13 @@ public import WSCore
 
 /// The HTTP side that every kcsync listener shares, the board server and a daemon's peer
 /// listener: `/health`, `/metrics` (Prometheus text, when given a registry) and `/sync`, a
-/// WebSocket whose connections `session` serves; TLS when `tls` is given.
+/// WebSocket whose connections `session` serves; TLS when `tls` is given. `routes` adds the
+/// caller's own routes (the board's pages and API).
 public func buildSyncApplication(
     host: String, port: Int, serverName: String, logger: Logger,
     metrics: PrometheusCollectorRegistry? = nil, tls: TLSConfiguration? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int?) async -> Void = { _ in },
+    routes: (Router<BasicWebSocketRequestContext>) -> Void = { _ in },
     session: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter, Logger) async -> Void
 ) throws -> some ApplicationProtocol {
     let router = Router(context: BasicWebSocketRequestContext.self)
@@ -26,6 +28,7 @@ public func buildSyncApplication(
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }
     }
+    routes(router)
     let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
     webSocketRouter.ws("/sync") { inbound, outbound, context in
         await session(inbound, outbound, context.logger)

@@ -93,7 +93,7 @@ extension AgreementCommand {
                 if let day = agreement.evaluationDate { print("Evaluatie:    \(Value.dayString(day))") }
                 print("Status:       \(agreement.status.label)")
                 if let outcome = agreement.outcome { print("Uitkomst:     \(outcome)") }
-                if let origin = agreement.origin { print("Herkomst:     notitie \(KCReplica.shortID(origin))") }
+                if let origin = agreement.origin { print("Herkomst:     \(agreement.originKind == "advice" ? "trendadvies" : "notitie") \(KCReplica.shortID(origin))") }
                 if !agreement.description.isEmpty { print("\n\(agreement.description)") }
             }
         }

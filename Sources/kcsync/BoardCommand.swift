@@ -9,13 +9,15 @@ import ServiceLifecycle
 import UnixSignals
 import SyncStore
 import SyncCore
+import SyncNet
+import KCModel
 
 /// `kcsync board …`: the board's server and its register of schools.
 struct BoardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "board",
         abstract: "De bestuursserver: scholen registreren en de server draaien.",
-        subcommands: [Init.self, AddSchool.self, RemoveSchool.self, Schools.self, Serve.self]
+        subcommands: [Init.self, AddSchool.self, RemoveSchool.self, Schools.self, AddUser.self, RemoveUser.self, View.self, Serve.self]
     )
 
     struct Init: ParsableCommand {
@@ -84,6 +86,52 @@ struct BoardCommand: AsyncParsableCommand {
         }
     }
 
+    struct AddUser: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-user", abstract: "Maak een account voor de pagina's en de API van het bestuur; het wachtwoord wordt één keer getoond.")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "The account's name.") var name: String
+
+        func run() throws {
+            try reporting {
+                let board = try BoardReplica.open(directory: options.directory)
+                let secret = try board.addAccount(name: name)
+                if options.json { try printJSON(["name": name, "secret": secret]); return }
+                print("Account \(name) gemaakt. Wachtwoord (ook te gebruiken als token: Authorization: Bearer …):")
+                print(secret)
+                print("Bewaar het nu; het wordt niet opgeslagen en kan niet opnieuw worden getoond.")
+            }
+        }
+    }
+
+    struct RemoveUser: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "remove-user", abstract: "Verwijder een account van de pagina's en de API.")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "The account's name.") var name: String
+
+        func run() throws {
+            try reporting {
+                try BoardReplica.open(directory: options.directory).removeAccount(name: name)
+                print("Account \(name) verwijderd.")
+            }
+        }
+    }
+
+    struct View: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Het samengevoegde beeld: per vakgebied en periode de cijfers en signalen van elke school, de adviezen met reacties en de gedeelde afspraken.")
+        @OptionGroup var options: ReplicaOptions
+        @Option(help: "Only this toetsmoment, e.g. \"2025-2026 E\" (directions use the periods up to it).") var period: String?
+        @Option(help: "Only this subject area.") var subjectArea: String?
+
+        func run() throws {
+            let period = try period.map(parsePeriod)
+            let area = try subjectArea.map(parseSubjectArea)
+            try reporting {
+                let report = try BoardReplica.open(directory: options.directory).report(period: period, subjectArea: area)
+                if options.json { try printJSON(report) } else { print(BoardViewText.render(report), terminator: "") }
+            }
+        }
+    }
+
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Draai de bestuursserver (stopt netjes bij SIGTERM of Ctrl-C).")
         @OptionGroup var options: ReplicaOptions
@@ -117,11 +165,20 @@ struct BoardCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let scheme = tls == nil ? "ws" : "wss"
+            let web = tls == nil ? "http" : "https"
             let host = host
-            let app = try buildBoardApplication(board: board, host: host, port: port, logger: logger, metrics: registry, tls: tls) { port in
-                if let port { FileHandle.standardOutput.write(Data("Bestuursserver luistert op \(scheme)://\(host):\(port)\n".utf8)) }
+            let notifier = ChangeNotifier()
+            let app = try buildBoardApplication(board: board, host: host, port: port, notifier: notifier, logger: logger, metrics: registry, tls: tls) { port in
+                if let port {
+                    FileHandle.standardOutput.write(Data("Bestuursserver luistert op \(scheme)://\(host):\(port); pagina's op \(web)://\(host):\(port)/\n".utf8))
+                }
             }
-            let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            if board.accounts().isEmpty {
+                logger.notice("no board accounts yet: the pages and the API refuse everyone; make one with 'kcsync board add-user NAME'")
+            }
+            // An advice written at the board with 'kcsync advice add' goes out to the schools at once.
+            let watcher = StoreWatcher(store: board.store, scopes: [board.scope], notifier: notifier)
+            let group = ServiceGroup(configuration: .init(services: [app, watcher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
     }

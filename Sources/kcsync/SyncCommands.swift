@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Metrics
 import Prometheus
+import KCModel
 import KCReplica
 import Logging
 import SchoolDaemon
@@ -29,8 +30,30 @@ struct KeyCommand: ParsableCommand {
 
 /// `kcsync config board-url URL`.
 struct ConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "config", abstract: "Stel het adres van de bestuursserver in.",
-                                                    subcommands: [BoardURL.self, BoardCA.self])
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Stel het bestuursadres, de CA voor wss:// of de signaleringswaarde 2F/1S in.",
+                                                    subcommands: [BoardURL.self, BoardCA.self, Floor2F1S.self])
+
+    struct Floor2F1S: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "floor-2f1s", abstract: "De signaleringswaarde 2F/1S van de inspectie voor de schoolweging van deze school (percentage), of 'geen'.")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "Percent, e.g. 52.5 (from the Inspectorate's table for the school's weging), or 'geen' to clear.") var percent: String
+
+        func run() throws {
+            let value: Double?
+            if percent.lowercased() == "geen" { value = nil } else {
+                guard let number = Double(percent.replacingOccurrences(of: ",", with: ".")) else {
+                    throw ValidationError("'\(percent)' is geen getal; geef een percentage zoals 52,5.")
+                }
+                value = number
+            }
+            try reporting {
+                let configuration = try options.open().setFloor2F1S(value)
+                if options.json { try printJSON(configuration) } else {
+                    print("Signaleringswaarde 2F/1S: \(configuration.floor2F1S.map { TrendMetric.percent2F1S.format($0) } ?? "niet ingesteld")")
+                }
+            }
+        }
+    }
 
     struct BoardURL: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "board-url", abstract: "Het adres van de bestuursserver, bijvoorbeeld ws://bestuur.example:8450.")

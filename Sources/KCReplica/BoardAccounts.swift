@@ -1,0 +1,86 @@
+import Crypto
+public import Foundation
+
+/// The board's accounts for its web pages and JSON API (`users.json` beside the board's
+/// database). `kcsync board add-user NAME` makes an account with a random secret, shown once:
+/// the password on the login page and the bearer token for the API. Only a salted SHA-256 of
+/// the secret is stored (the secret is 192 random bits, so no slow hash is needed).
+/// No account, no access: the pages are never open by default.
+public struct BoardAccount: Codable, Sendable, Equatable {
+    /// The account name (a person or a system).
+    public var name: String
+    /// Random salt, hex.
+    public var salt: String
+    /// SHA-256 of salt and secret, hex.
+    public var hash: String
+    /// When it was made (ISO 8601).
+    public var created: String
+}
+
+extension BoardReplica {
+    private var accountsURL: URL { directory.appendingPathComponent("users.json") }
+
+    /// True when `directory` holds a board replica (its config says so).
+    public static func isBoardDirectory(_ directory: URL) -> Bool {
+        guard let data = try? Data(contentsOf: directory.appendingPathComponent("config.json")),
+              let configuration = try? JSONDecoder().decode(Configuration.self, from: data) else { return false }
+        return configuration.role == "board"
+    }
+
+    /// The accounts, by name.
+    public func accounts() -> [BoardAccount] {
+        guard let data = try? Data(contentsOf: accountsURL), let accounts = try? JSONDecoder().decode([BoardAccount].self, from: data) else { return [] }
+        return accounts
+    }
+
+    /// Makes an account (or gives an existing one a new secret) and returns the secret, which
+    /// is not stored and cannot be shown again. `secret` is for the demo, which prints its login;
+    /// otherwise a random one is made.
+    public func addAccount(name: String, secret given: String? = nil) throws(KCError) -> String {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.count <= 64, !name.contains(":"), name.allSatisfy({ !$0.isWhitespace || $0 == " " }) else {
+            throw KCError(.invalidInput, "Een accountnaam is 1 tot 64 tekens, zonder dubbele punt.")
+        }
+        let secret = given ?? BoardReplica.randomHex(24)
+        guard secret.count >= 12 else { throw KCError(.invalidInput, "Een wachtwoord is minstens 12 tekens.") }
+        let salt = BoardReplica.randomHex(16)
+        var accounts = accounts().filter { $0.name != name }
+        accounts.append(BoardAccount(name: name, salt: salt, hash: BoardReplica.digest(salt: salt, secret: secret),
+                                     created: ISO8601DateFormatter().string(from: Date())))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try encoder.encode(accounts.sorted { $0.name < $1.name }).write(to: accountsURL, options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: accountsURL.path)
+        } catch {
+            throw KCError(.storage, "users.json kon niet worden opgeslagen.")
+        }
+        return secret
+    }
+
+    /// Removes an account.
+    public func removeAccount(name: String) throws(KCError) {
+        let accounts = accounts()
+        guard accounts.contains(where: { $0.name == name }) else { throw KCError(.notFound, "Er is geen account \(name).") }
+        do { try JSONEncoder().encode(accounts.filter { $0.name != name }).write(to: accountsURL, options: .atomic) } catch {
+            throw KCError(.storage, "users.json kon niet worden opgeslagen.")
+        }
+    }
+
+    /// The account whose secret this is (and, if given, whose name), or nil.
+    public func authenticate(name: String? = nil, secret: String) -> BoardAccount? {
+        accounts().first { account in
+            (name == nil || account.name == name) && BoardReplica.digest(salt: account.salt, secret: secret) == account.hash
+        }
+    }
+
+    static func digest(salt: String, secret: String) -> String {
+        SHA256.hash(data: Data((salt + ":" + secret).utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// `count` random bytes as hex.
+    public static func randomHex(_ count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+}

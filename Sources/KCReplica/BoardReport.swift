@@ -1,0 +1,219 @@
+import Foundation
+import GRDB
+public import KCModel
+public import SyncCore
+public import SyncStore
+
+/// The board's merged view: every school's shared trend figures per subject and period with
+/// ambitie, floor and computed signals; the signals the schools share; the trend advice with
+/// each school's reaction; the shared agreements. `kcsync board view`, the board's web pages
+/// and its JSON API all show this one value.
+///
+/// A figure over fewer than 10 pupils is never in it: its value and n are left out and it
+/// reads "< 10", and it takes no part in any signal.
+public struct BoardReport: Codable, Sendable, Equatable {
+    /// One figure of a series.
+    public struct Point: Codable, Sendable, Equatable {
+        public var period: String
+        /// Nil when suppressed.
+        public var value: Double?
+        /// Nil when suppressed.
+        public var pupils: Int?
+        /// As a kc'er reads it: "87,5%" or "< 10".
+        public var display: String
+        public var suppressed: Bool
+    }
+
+    /// One school × group × metric of a subject over the periods.
+    public struct Series: Codable, Sendable, Equatable {
+        public var school: String
+        public var group: String
+        public var metric: String
+        public var metricLabel: String
+        public var ambition: Double?
+        /// The Inspectorate's floor (signaleringswaarde), for 1F and 2F/1S.
+        public var floor: Double?
+        public var points: [Point]
+        /// stijgend, dalend, stabiel, wisselend or "te weinig metingen" (Dutch, as stored).
+        public var direction: String
+        public var underAmbition: Bool?
+        public var underFloor: Bool?
+        /// The leerteam's duiding of the latest figure shown.
+        public var interpretation: String
+    }
+
+    /// Everything of one subject.
+    public struct Subject: Codable, Sendable, Equatable {
+        public var subjectArea: String
+        public var periods: [String]
+        public var series: [Series]
+    }
+
+    /// A signal several schools share.
+    public struct Signal: Codable, Sendable, Equatable {
+        public var kind: String
+        public var subjectArea: String
+        public var metric: String
+        public var groups: [String]
+        public var schools: [String]
+        public var outOf: Int
+        public var text: String
+    }
+
+    /// A school's answer to an advice.
+    public struct Reaction: Codable, Sendable, Equatable {
+        public var school: String
+        public var reaction: String
+        public var comment: String
+    }
+
+    /// A trend advice and who answered how.
+    public struct Advice: Codable, Sendable, Equatable {
+        public var id: String
+        public var author: String
+        public var writtenAt: String
+        public var period: String
+        public var subjectArea: String
+        public var signal: String
+        public var interpretation: String
+        public var advice: String
+        public var suggestedAgreements: [String]
+        public var reactions: [Reaction]
+        /// Schools that have not answered yet.
+        public var waitingFor: [String]
+    }
+
+    /// An agreement a school shared.
+    public struct SharedAgreement: Codable, Sendable, Equatable {
+        public var id: String
+        public var school: String
+        public var title: String
+        public var owner: String
+        public var dueDate: String?
+        public var status: String
+    }
+
+    public var board: String
+    /// The period asked for (nil: all).
+    public var period: String?
+    /// The subject asked for (nil: all).
+    public var subjectArea: String?
+    /// The board's schools: registered or reporting.
+    public var schools: [String]
+    public var subjects: [Subject]
+    public var signals: [Signal]
+    public var advice: [Advice]
+    public var agreements: [SharedAgreement]
+
+    /// Builds the view from the board scope in `store`.
+    public static func build(store: ReplicaStore, scope: Scope, board: String, schools registered: [String],
+                             period: Period? = nil, subjectArea: SubjectArea? = nil) throws(KCError) -> BoardReport {
+        let figures = try figures(store: store, scope: scope, subjectArea: subjectArea)
+            .filter { period == nil || $0.period <= period! }
+        let schools = Set(registered.map { $0.uppercased() }).union(figures.map(\.school)).sorted()
+        var subjects: [Subject] = []
+        for (area, ofArea) in Dictionary(grouping: figures, by: \.subjectArea).sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            var series: [Series] = []
+            for (key, points) in Dictionary(grouping: ofArea, by: \.series).sorted(by: { $0.key < $1.key }) {
+                let ordered = points.sorted { $0.period < $1.period }
+                if let period, ordered.last?.period != period { continue }
+                let visible = ordered.filter { !$0.isSuppressed }
+                let signals = TrendSignals.signals(visible)
+                let latest = ordered.last!
+                series.append(Series(
+                    school: key.school, group: key.group, metric: key.metric.rawValue, metricLabel: key.metric.label,
+                    ambition: latest.ambition, floor: latest.metric.hasInspectionFloor ? latest.inspectionThreshold : nil,
+                    points: ordered.map { figure in
+                        figure.isSuppressed
+                            ? Point(period: figure.period.description, value: nil, pupils: nil, display: "< \(TrendSignals.minimumPupils)", suppressed: true)
+                            : Point(period: figure.period.description, value: figure.value, pupils: figure.pupils,
+                                    display: figure.metric.format(figure.value), suppressed: false)
+                    },
+                    direction: signals.direction.rawValue,
+                    underAmbition: latest.isSuppressed ? nil : signals.underAmbition,
+                    underFloor: latest.isSuppressed ? nil : signals.underFloor,
+                    interpretation: visible.last?.interpretation ?? ""))
+            }
+            if series.isEmpty { continue }
+            let periods = Set(ofArea.map(\.period)).sorted().map(\.description)
+            subjects.append(Subject(subjectArea: area.rawValue, periods: periods, series: series))
+        }
+        let signals = BoardSignal.signals(figures, asOf: period).map {
+            Signal(kind: $0.kind.rawValue, subjectArea: $0.subjectArea.rawValue, metric: $0.metric.rawValue, groups: $0.groups,
+                   schools: $0.schools, outOf: $0.outOf, text: $0.text)
+        }
+        let book = AdviceBook(store: store, scope: scope, school: "")
+        let responses = try book.responses()
+        let advice: [Advice] = try book.all().compactMap { item in
+            if let subjectArea, item.subjectArea != subjectArea { return nil }
+            if let period, item.period != period.description { return nil }
+            let reactions = (responses[item.id] ?? []).map {
+                Reaction(school: $0.school, reaction: $0.reaction?.rawValue ?? "", comment: $0.comment)
+            }
+            let concerned = item.schools.isEmpty ? schools : item.schools
+            let answered = Set(reactions.map(\.school))
+            return Advice(id: item.id.hex, author: item.author, writtenAt: item.school.isEmpty ? "bestuur" : item.school,
+                          period: item.period, subjectArea: item.subjectArea?.rawValue ?? "", signal: item.signal,
+                          interpretation: item.interpretation, advice: item.advice, suggestedAgreements: item.suggestedAgreements,
+                          reactions: reactions, waitingFor: concerned.filter { !answered.contains($0) })
+        }
+        var agreements: [SharedAgreement] = []
+        do {
+            for id in try store.entityIDs(type: KCSchemas.agreement.name, in: scope) {
+                guard let state = try store.entityState(id, type: KCSchemas.agreement.name, in: scope), !state.isDeleted else { continue }
+                let agreement = Agreement(id: id, state: state)
+                agreements.append(SharedAgreement(id: id.hex, school: agreement.school, title: agreement.title, owner: agreement.owner,
+                                                  dueDate: agreement.dueDate.map(Value.dayString), status: agreement.status.rawValue))
+            }
+        } catch {
+            throw KCError.engine(error, doing: "de gedeelde afspraken te lezen")
+        }
+        agreements.sort { ($0.school, $0.dueDate ?? "", $0.title) < ($1.school, $1.dueDate ?? "", $1.title) }
+        return BoardReport(board: board, period: period?.description, subjectArea: subjectArea?.rawValue, schools: schools,
+                           subjects: subjects, signals: signals, advice: advice, agreements: agreements)
+    }
+
+    /// The trend figures of the board scope, read from the materialized columns (one query,
+    /// no CRDT decoding: this is what the board's pages run on every request).
+    public static func figures(store: ReplicaStore, scope: Scope, subjectArea: SubjectArea? = nil) throws(KCError) -> [TrendFigure] {
+        do {
+            return try store.read { db in
+                var sql = """
+                    SELECT id, school, subjectArea, period, "group", metric, value, pupils, ambition, inspectionThreshold,
+                           nationalAverage, interpretation, actions
+                    FROM "record_trendAnalysis" WHERE scope = (SELECT id FROM scope WHERE name = ?) AND deleted = 0
+                    """
+                var arguments: StatementArguments = [scope.name]
+                if let subjectArea {
+                    sql += " AND subjectArea = ?"
+                    arguments += [subjectArea.rawValue]
+                }
+                var out: [TrendFigure] = []
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                while let row = try rows.next() {
+                    guard let id = EntityID(bytes: row[0] as Data),
+                          let area = (row[2] as String?).flatMap(SubjectArea.init(rawValue:)),
+                          let period = (row[3] as String?).flatMap(Period.init),
+                          let metric = (row[5] as String?).flatMap(TrendMetric.init(rawValue:)),
+                          let value = row[6] as Double?, let pupils = row[7] as Int? else { continue }
+                    out.append(TrendFigure(id: id, school: row[1] ?? "", subjectArea: area, period: period, group: row[4] ?? "",
+                                           metric: metric, value: value, pupils: pupils, ambition: row[8], inspectionThreshold: row[9],
+                                           nationalAverage: row[10], interpretation: row[11] ?? "", actions: row[12] ?? ""))
+                }
+                return out
+            }
+        } catch {
+            throw KCError.engine(error, doing: "de trendcijfers te lezen")
+        }
+    }
+}
+
+extension BoardReplica {
+    /// Trend advice in the board scope, written at the board.
+    public var adviceBook: AdviceBook { AdviceBook(store: store, scope: scope, school: "") }
+
+    /// The merged view of this board.
+    public func report(period: Period? = nil, subjectArea: SubjectArea? = nil) throws(KCError) -> BoardReport {
+        try BoardReport.build(store: store, scope: scope, board: board, schools: Array(registry().keys), period: period, subjectArea: subjectArea)
+    }
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import KCModel
+import KCReplica
+import SyncCore
+
+/// `kcsync trend …`: the school's half-yearly trend figures (trendanalyses).
+struct TrendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trend",
+        abstract: "Trendanalyses: de halfjaarlijkse cijfers per vakgebied, periode, groep en maat.",
+        subcommands: [Add.self, Import.self, List.self]
+    )
+
+    static func describe(_ figure: TrendFigure) -> String {
+        var line = "\(figure.period)  \(figure.subjectArea.label), groep \(figure.group), \(figure.metric.label): \(figure.metric.format(figure.value)) (n=\(figure.pupils))"
+        if let ambition = figure.ambition { line += "  ambitie \(figure.metric.format(ambition))" }
+        if let floor = figure.inspectionThreshold { line += "  signaleringswaarde \(figure.metric.format(floor))" }
+        if figure.boardCopy != nil { line += "  [gedeeld met bestuur]" }
+        return line
+    }
+
+    static func parseMetric(_ text: String) throws -> TrendMetric {
+        if let metric = TrendMetric(parsing: text) { return metric }
+        throw ValidationError("--metric: '\(text)' is geen maat; kies uit \(TrendMetric.allCases.map(\.rawValue).joined(separator: ", ")).")
+    }
+
+    static func parseNumber(_ text: String?, option: String) throws -> Double? {
+        guard let text else { return nil }
+        guard let value = Double(text.replacingOccurrences(of: ",", with: ".")), value.isFinite else {
+            throw ValidationError("\(option): '\(text)' is geen getal.")
+        }
+        return value
+    }
+}
+
+extension TrendCommand {
+    /// `kcsync trend add`.
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Leg één trendcijfer vast (en deel het met het bestuur).")
+
+        @OptionGroup var options: ReplicaOptions
+        @Option(help: "rekenen, begrijpend-lezen, technisch-lezen, spelling, taalverzorging or sociaal-emotioneel.") var subjectArea: String
+        @Option(help: "The toetsmoment, e.g. \"2025-2026 M\".") var period: String
+        @Option(help: "The group (1-8) or a cohort such as 6-7.") var group: String
+        @Option(help: "pct-1F, pct-2F1S, pct-niveau-I-II or abilityGrowth.") var metric: String
+        @Option(help: "The value (a percentage for pct-…).") var value: String
+        @Option(help: "How many pupils the value is over.") var n: Int
+        @Option(help: "The school's ambitie for this figure.") var ambition: String?
+        @Option(help: "The Inspectorate's floor, if not the default (1F: 85; 2F/1S: config floor-2f1s).") var floor: String?
+        @Option(help: "The national average, if known.") var nationalAverage: String?
+        @Option(help: "The leerteam's duiding.") var duiding: String?
+        @Option(help: "The intended actions.") var actions: String?
+        @Flag(help: "Keep the figure at school (default: share the aggregate with the board).") var noShare = false
+
+        func run() throws {
+            var draft = TrendDraft(subjectArea: try parseSubjectArea(subjectArea), period: try parsePeriod(period), group: group,
+                                   metric: try TrendCommand.parseMetric(metric),
+                                   value: try TrendCommand.parseNumber(value, option: "--value")!, pupils: n)
+            draft.ambition = try TrendCommand.parseNumber(ambition, option: "--ambition")
+            draft.inspectionThreshold = try TrendCommand.parseNumber(floor, option: "--floor")
+            draft.nationalAverage = try TrendCommand.parseNumber(nationalAverage, option: "--national-average")
+            draft.interpretation = duiding ?? ""
+            draft.actions = actions ?? ""
+            try reporting {
+                let figure = try options.open().addTrends([draft], share: !noShare)[0]
+                if options.json { try printJSON(TrendView(figure)) } else { print("Trendcijfer opgeslagen: \(TrendCommand.describe(figure))") }
+            }
+        }
+    }
+
+    /// `kcsync trend import FILE.csv`.
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lees trendcijfers in uit een CSV-bestand (alles of niets).",
+            discussion: "Columns: school, subject-area, period, group, metric, value, n, ambition, floor, national-average, duiding, actions (Dutch names work too). See the README and Examples/trends.csv.")
+
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "The CSV file.") var file: String
+        @Flag(help: "Keep the figures at school (default: share the aggregates with the board).") var noShare = false
+
+        func run() throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("Het bestand \(file) kan niet worden gelezen.")
+            }
+            guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("\(file) is geen UTF-8-tekst.") }
+            try reporting {
+                let figures = try options.open().importTrends(csv: text, share: !noShare)
+                if options.json { try printJSON(figures.map(TrendView.init)) } else {
+                    print("\(figures.count) trendcijfer(s) ingelezen uit \(file)\(noShare ? "" : " en gedeeld met het bestuur").")
+                }
+            }
+        }
+    }
+
+    /// `kcsync trend list`.
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Toon de trendcijfers van deze school met hun signalen.")
+
+        @OptionGroup var options: ReplicaOptions
+        @Option(help: "Only this subject area.") var subjectArea: String?
+
+        func run() throws {
+            let area = try subjectArea.map(parseSubjectArea)
+            try reporting {
+                let figures = try options.open().trends().filter { area == nil || $0.subjectArea == area }
+                if options.json { try printJSON(figures.map(TrendView.init)); return }
+                if figures.isEmpty { print("Nog geen trendcijfers. Voeg ze toe met 'kcsync trend add' of 'kcsync trend import'."); return }
+                for (key, series) in Dictionary(grouping: figures, by: \.series).sorted(by: { $0.key < $1.key }) {
+                    let signals = TrendSignals.signals(series)
+                    var flags = [signals.direction.rawValue]
+                    if signals.underAmbition == true { flags.append("onder ambitie") }
+                    if signals.underFloor == true { flags.append("onder signaleringswaarde") }
+                    print("\(key.subjectArea.label), groep \(key.group), \(key.metric.label): \(flags.joined(separator: ", "))")
+                    for figure in series { print("  \(TrendCommand.describe(figure))") }
+                }
+            }
+        }
+    }
+}
+
+struct TrendView: Encodable {
+    var id: String
+    var school: String
+    var subjectArea: String
+    var period: String
+    var group: String
+    var metric: String
+    var value: Double
+    var n: Int
+    var ambition: Double?
+    var floor: Double?
+    var nationalAverage: Double?
+    var duiding: String
+    var actions: String
+    var shared: Bool
+
+    init(_ figure: TrendFigure) {
+        id = figure.id.hex
+        school = figure.school
+        subjectArea = figure.subjectArea.rawValue
+        period = figure.period.description
+        group = figure.group
+        metric = figure.metric.rawValue
+        value = figure.value
+        n = figure.pupils
+        ambition = figure.ambition
+        floor = figure.inspectionThreshold
+        nationalAverage = figure.nationalAverage
+        duiding = figure.interpretation
+        actions = figure.actions
+        shared = figure.boardCopy != nil
+    }
+}
