@@ -11,7 +11,7 @@ enum BoardPages {
         main{padding:1rem 2rem;max-width:1400px}section{background:#fff;border-radius:8px;padding:1rem 1.5rem;margin:1rem 0;box-shadow:0 1px 2px #0002}
         nav a{margin-right:.6rem;color:#1f3a5f}nav a.actief{font-weight:bold;text-decoration:none;border-bottom:2px solid #1f3a5f}
         table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e3e6ea;vertical-align:middle}
-        th{background:#eef1f5}td.getal{text-align:right;font-variant-numeric:tabular-nums}td.onderdrukt{color:#777;font-style:italic;text-align:right}
+        th{background:#eef1f5}td:nth-child(-n+3){white-space:nowrap}td.getal{text-align:right;font-variant-numeric:tabular-nums}td.onderdrukt{color:#777;font-style:italic;text-align:right}
         .label{display:inline-block;border-radius:4px;padding:0 .4rem;margin:0 .2rem .1rem 0;font-size:.8rem}
         .dalend{background:#fde2e1;color:#8a1c14}.stijgend{background:#def5e3;color:#17602b}.onder{background:#fff1d6;color:#7a4b00}
         .reactie-overgenomen{color:#17602b;font-weight:bold}.reactie-gezien{color:#1f3a5f}.reactie-niet{color:#777}
@@ -44,11 +44,11 @@ enum BoardPages {
         """
     }
 
-    static func login(failed: Bool, next: String) -> String {
+    static func login(failed: Bool, next: String, expiredLink: Bool = false) -> String {
         document(title: "Inloggen – kcsync bestuur", """
             <header><h1>kcsync – trendoverzicht van het bestuur</h1><p>Alleen voor accounts van het bestuur.</p></header>
             <main><section><h2>Inloggen</h2>
-            \(failed ? "<p role=\"alert\"><strong>Onjuiste naam of wachtwoord.</strong></p>" : "")
+            \(failed ? "<p role=\"alert\"><strong>\(expiredLink ? "Deze inloglink is verlopen of al gebruikt." : "Onjuiste naam of wachtwoord.")</strong></p>" : "")
             <form method="post" action="/login">
             <p><label>Naam<br><input name="naam" autocomplete="username" required></label></p>
             <p><label>Wachtwoord<br><input name="wachtwoord" type="password" autocomplete="current-password" required></label></p>

@@ -21,7 +21,10 @@ struct BoardWeb: Sendable {
     func register(on router: Router<BasicWebSocketRequestContext>) {
         router.get("/") { request, _ in try self.page(request) }
         router.get("/login") { request, _ in
-            BoardWeb.html(BoardPages.login(failed: false, next: request.uri.queryParameters.get("next") ?? "/"))
+            if let code = request.uri.queryParameters.get("code") {
+                return self.loginWithCode(String(code))
+            }
+            return BoardWeb.html(BoardPages.login(failed: false, next: request.uri.queryParameters.get("next").map { String($0) } ?? "/"))
         }
         router.post("/login") { request, _ in try await self.login(request) }
         router.post("/logout") { request, _ in
@@ -74,11 +77,24 @@ struct BoardWeb: Sendable {
             logger.notice("board login refused")
             return BoardWeb.html(BoardPages.login(failed: true, next: "/"), status: .unauthorized)
         }
-        let token = sessions.start(account: account.name)
         let next = form.next.flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/"
+        return startSession(account: account.name, next: next)
+    }
+
+    /// A one-time login link (`kcsync board login-link NAME`): a session, then the overview.
+    func loginWithCode(_ code: String) -> Response {
+        guard let account = sessions.oneAtATime({ board.useLoginCode(code) }) else {
+            logger.notice("board login link refused")
+            return BoardWeb.html(BoardPages.login(failed: true, next: "/", expiredLink: true), status: .unauthorized)
+        }
+        return startSession(account: account, next: "/")
+    }
+
+    func startSession(account: String, next: String) -> Response {
+        let token = sessions.start(account: account)
         var response = Response.redirect(to: next, type: .found)
-        response.headers[.setCookie] = "\(BoardWeb.sessionCookie)=\(token); Path=/; Max-Age=\(SessionTable.lifetimeSeconds); HttpOnly; SameSite=Strict"
-        logger.info("board login", metadata: ["account": "\(account.name)"])
+        response.headers[.setCookie] = "\(BoardWeb.sessionCookie)=\(token); Path=/; Max-Age=\(SessionTable.lifetimeSeconds); HttpOnly; SameSite=Lax"
+        logger.info("board login", metadata: ["account": "\(account)"])
         return response
     }
 
@@ -152,4 +168,8 @@ final class SessionTable: Sendable {
     }
 
     func end(_ token: String) { _ = sessions.withLock { $0.removeValue(forKey: token) } }
+
+    /// Runs `body` alone: login codes are used one at a time (the codes file is read, then rewritten).
+    private let codes = Mutex(())
+    func oneAtATime<T: Sendable>(_ body: () -> T) -> T { codes.withLock { _ in body() } }
 }

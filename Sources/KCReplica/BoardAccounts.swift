@@ -84,3 +84,54 @@ extension BoardReplica {
         return (0..<count).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 }
+
+/// A one-time login link's code, stored hashed with its account and expiry.
+struct LoginCode: Codable {
+    var hash: String
+    var account: String
+    var expires: Date
+}
+
+extension BoardReplica {
+    private var loginCodesURL: URL { directory.appendingPathComponent("login-codes.json") }
+
+    /// How long a login link works.
+    public static let loginCodeLifetime: TimeInterval = 600
+
+    /// Makes a one-time login link's code for an existing account: it logs a browser in once,
+    /// within ten minutes (`/login?code=…`), without typing the secret. For a reader on the
+    /// phone with the IT person, and for the headless-browser test.
+    public func makeLoginCode(account name: String) throws(KCError) -> String {
+        guard accounts().contains(where: { $0.name == name }) else {
+            throw KCError(.notFound, "Er is geen account \(name); maak het met: kcsync board add-user \(name)")
+        }
+        let code = BoardReplica.randomHex(16)
+        let now = Date()
+        var codes = loadLoginCodes().filter { $0.expires > now }
+        codes.append(LoginCode(hash: BoardReplica.digest(salt: "login", secret: code), account: name,
+                               expires: now.addingTimeInterval(BoardReplica.loginCodeLifetime)))
+        do {
+            try JSONEncoder().encode(codes).write(to: loginCodesURL, options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: loginCodesURL.path)
+        } catch {
+            throw KCError(.storage, "login-codes.json kon niet worden opgeslagen.")
+        }
+        return code
+    }
+
+    /// The account a login code belongs to, if it is valid; the code is used up.
+    public func useLoginCode(_ code: String) -> String? {
+        let hash = BoardReplica.digest(salt: "login", secret: code)
+        let now = Date()
+        let codes = loadLoginCodes()
+        guard let match = codes.first(where: { $0.hash == hash && $0.expires > now }),
+              accounts().contains(where: { $0.name == match.account }) else { return nil }
+        try? JSONEncoder().encode(codes.filter { $0.hash != hash && $0.expires > now }).write(to: loginCodesURL, options: .atomic)
+        return match.account
+    }
+
+    private func loadLoginCodes() -> [LoginCode] {
+        guard let data = try? Data(contentsOf: loginCodesURL), let codes = try? JSONDecoder().decode([LoginCode].self, from: data) else { return [] }
+        return codes
+    }
+}

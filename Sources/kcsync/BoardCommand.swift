@@ -17,7 +17,7 @@ struct BoardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "board",
         abstract: "De bestuursserver: scholen registreren en de server draaien.",
-        subcommands: [Init.self, AddSchool.self, RemoveSchool.self, Schools.self, AddUser.self, RemoveUser.self, View.self, Serve.self]
+        subcommands: [Init.self, AddSchool.self, RemoveSchool.self, Schools.self, AddUser.self, RemoveUser.self, LoginLink.self, View.self, Serve.self]
     )
 
     struct Init: ParsableCommand {
@@ -112,6 +112,23 @@ struct BoardCommand: AsyncParsableCommand {
             try reporting {
                 try BoardReplica.open(directory: options.directory).removeAccount(name: name)
                 print("Account \(name) verwijderd.")
+            }
+        }
+    }
+
+    struct LoginLink: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "login-link", abstract: "Maak een inloglink voor een account: werkt één keer, tien minuten lang.")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "The account's name.") var name: String
+        @Option(help: "The board's web address, to print the whole link.") var url = "http://127.0.0.1:8450"
+
+        func run() throws {
+            try reporting {
+                let code = try BoardReplica.open(directory: options.directory).makeLoginCode(account: name)
+                let link = "\(url.hasSuffix("/") ? String(url.dropLast()) : url)/login?code=\(code)"
+                if options.json { try printJSON(["account": name, "code": code, "url": link]); return }
+                print(link)
+                print("Deze link logt één keer in als \(name) en verloopt over tien minuten.")
             }
         }
     }

@@ -1,0 +1,192 @@
+import Foundation
+import KCModel
+import KCReplica
+import Testing
+
+/// `kcsync demo` end to end: eight school daemons and a board on loopback, real data, one
+/// advice and eight reactions; then the board's database, its merged view, its API and its
+/// pages in a real headless browser (Chromium, from Debian's packages).
+@Suite(.serialized) struct DemoTests {
+    static let root = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-demo-test-\(UUID().uuidString)")
+    static let demo: CLI.Result? = {
+        let cli = try? CLI()
+        return try? cli?.run(["demo", "--once", "--data", root.path, "--port", "0"])
+    }()
+
+    static var repository: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
+
+    static func ranDemo() throws -> CLI.Result {
+        let result = try #require(demo, "the demo did not run")
+        try #require(result.status == 0, "demo failed: \(result.err)\n\(result.out)")
+        return result
+    }
+
+    /// Every text of the demo that must stay at its school: pupil-level and sensitive notes,
+    /// conversations with parents, pupil-level agreements, read from the schools' replicas.
+    static func schoolOnlyTexts() throws -> [String] {
+        var texts: [String] = []
+        for brin in ["03AB", "05CD", "07EF", "09GH", "11JK", "13LM", "15NP", "17RS"] {
+            let replica = try KCReplica.open(directory: root.appendingPathComponent(brin))
+            for note in try replica.notes() where note.subject == .pupil || note.sensitive || note.category?.staysAtSchool == true {
+                texts.append(note.title)
+                texts.append(String(note.body.prefix(40)))
+                if let marker = note.body.range(of: #"\(\#(brin)-[a-z-]+\)"#, options: .regularExpression) { texts.append(String(note.body[marker])) }
+            }
+            for agreement in try replica.agreements() where agreement.level == .pupil { texts.append(agreement.title) }
+        }
+        return texts
+    }
+
+    @Test func theDemoSyncsEightSchoolsAndEveryReactionReachesTheBoard() throws {
+        let result = try DemoTests.ranDemo()
+        #expect(result.out.contains("8 van 8 scholen binnen bij het bestuur"), "\(result.out)")
+        #expect(result.out.contains("1 trendadvies met 8 reacties"))
+        #expect(result.out.contains("Gestopt."))
+        let view = try CLI().run(["board", "view", "--json", "--data", DemoTests.root.appendingPathComponent("board").path]).object()
+        #expect((view["schools"] as? [String])?.count == 8)
+        let advice = try #require((view["advice"] as? [[String: Any]])?.first)
+        #expect((advice["reactions"] as? [[String: Any]])?.count == 8)
+        #expect((advice["waitingFor"] as? [String])?.isEmpty == true)
+        let signals = try #require(view["signals"] as? [[String: Any]])
+        #expect(signals.contains { ($0["text"] as? String) == "dalende trend begrijpend lezen groep 6–7 (% niveau I–II) bij 4 van 8 scholen" })
+        // At a school that took the advice over: the linked local agreements.
+        let school = try KCReplica.open(directory: DemoTests.root.appendingPathComponent("03AB"))
+        #expect(try school.agreements().filter { $0.originKind == "advice" }.count == 2)
+        // Every school's `status` shows the board link and nothing pending.
+        let status = try CLI().run(["status", "--json", "--data", DemoTests.root.appendingPathComponent("07EF").path]).object()
+        #expect((status["boardLink"] as? [String: Any])?["pending"] as? Int == 0)
+    }
+
+    @Test func noPupilLevelDemoNoteIsAnywhereInTheBoardsFiles() throws {
+        _ = try DemoTests.ranDemo()
+        let texts = try DemoTests.schoolOnlyTexts()
+        #expect(texts.count >= 8 * 7, "too few school-only texts to check: \(texts.count)")
+        let board = DemoTests.root.appendingPathComponent("board")
+        var bytes = Data()
+        for name in try FileManager.default.contentsOfDirectory(atPath: board.path) {
+            bytes += (try? Data(contentsOf: board.appendingPathComponent(name))) ?? Data()
+        }
+        // The check can see text: what the schools shared is there.
+        #expect(bytes.range(of: Data("Leerteam 6-7: lesbezoeken begrijpend lezen".utf8)) != nil)
+        for text in texts where !text.isEmpty {
+            #expect(bytes.range(of: Data(text.utf8)) == nil, "found at the board: \(text)")
+        }
+    }
+
+    @Test func figuresOverFewerThanTenPupilsAreSuppressedInTheBoardView() throws {
+        _ = try DemoTests.ranDemo()
+        let view = try CLI().run(["board", "view", "--json", "--data", DemoTests.root.appendingPathComponent("board").path]).object()
+        var suppressed = 0
+        for subject in try #require(view["subjects"] as? [[String: Any]]) {
+            for series in try #require(subject["series"] as? [[String: Any]]) {
+                for point in try #require(series["points"] as? [[String: Any]]) {
+                    if point["suppressed"] as? Bool == true {
+                        suppressed += 1
+                        #expect(point["value"] == nil && point["pupils"] == nil)
+                        #expect(point["display"] as? String == "< 10")
+                    } else {
+                        #expect((point["pupils"] as? Int ?? 0) >= 10)
+                    }
+                }
+            }
+        }
+        // De Linde's groep 7 has 8 pupils: 4 subjects × 4 periods.
+        #expect(suppressed == 16)
+        // At the school itself the figures are there in full.
+        let school = try KCReplica.open(directory: DemoTests.root.appendingPathComponent("17RS"))
+        #expect(try school.trends().filter { $0.group == "7" }.allSatisfy { $0.pupils == 8 })
+        let text = try CLI().run(["board", "view", "--data", DemoTests.root.appendingPathComponent("board").path, "--subject-area", "spelling"])
+        #expect(text.out.contains("17RS  groep 7  % niveau I–II: < 10 → < 10 → < 10 → < 10"), "\(text.out)")
+    }
+
+    @Test func thePagesAndTheAPINeedABoardAccountAndShowTheBoardInABrowser() throws {
+        _ = try DemoTests.ranDemo()
+        let boardDirectory = DemoTests.root.appendingPathComponent("board")
+        let log = DemoTests.root.appendingPathComponent("serve.log")
+        let server = try EndToEndTests.Background(["board", "serve", "--data", boardDirectory.path, "--port", "0"], log: log)
+        defer { server.kill(SIGTERM) }
+        var port = ""
+        #expect(EndToEndTests.eventually(20) {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            guard let range = text.range(of: #"ws://127\.0\.0\.1:\d+"#, options: .regularExpression) else { return false }
+            port = String(text[range].split(separator: ":").last!)
+            return true
+        })
+        let base = "http://127.0.0.1:\(port)"
+        let secret = try String(contentsOf: DemoTests.root.appendingPathComponent("demo-login.txt"), encoding: .utf8).split(separator: "\n")[1]
+
+        // Nothing without an account.
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", base + "/"]) == "302 \(base)/login")
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", base + "/api/v1/view"]) == "401")
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer wrong-secret", base + "/api/v1/view"]) == "401")
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", "-u", "demo:wrong-secret-123", base + "/api/v1/view"]) == "401")
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", "--data", "naam=demo&wachtwoord=fout", base + "/login"]) == "401")
+
+        // Every path of the OpenAPI document answers a board account with JSON.
+        let openAPI = try String(contentsOf: DemoTests.repository.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let paths = openAPI.split(separator: "\n").filter { $0.hasPrefix("  /api/") }.map { String($0.dropFirst(2).dropLast()) }
+        #expect(paths.count >= 3)
+        for path in paths {
+            let body = try DemoTests.curl(["--fail", "-H", "Authorization: Bearer \(secret)", base + path])
+            #expect((try? JSONSerialization.jsonObject(with: Data(body.utf8))) != nil, "\(path): \(body.prefix(200))")
+        }
+        let view = try DemoTests.curl(["--fail", "-u", "demo:\(secret)", base + "/api/v1/view?subjectArea=rekenen"])
+        #expect(view.contains("\"board\":\"41234\""))
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(secret)", base + "/api/v1/view?period=gisteren"]) == "400")
+
+        // A real browser, logged in with a one-time link, sees what a board member would.
+        let link = try #require(try CLI().run(["board", "login-link", "demo", "--json", "--url", base, "--data", boardDirectory.path]).object()["url"] as? String)
+        let dom = try DemoTests.chromium(["--dump-dom", link])
+        #expect(dom.contains("Trendoverzicht bestuur 41234"), "\(dom.prefix(500))")
+        #expect(dom.contains("ingelogd als demo"))
+        #expect(dom.contains("dalende trend begrijpend lezen groep 6–7 (% niveau I–II) bij 4 van 8 scholen"))
+        #expect(dom.contains("overgenomen") && dom.contains("niet van toepassing"))
+        #expect(dom.contains("Wacht nog op") == false)
+        #expect(dom.contains("class=\"onderdrukt\""))
+        #expect(dom.contains("&lt; 10"))
+        #expect(dom.components(separatedBy: "<svg").count > 100, "charts missing")
+        #expect(dom.contains("Collegiale lesbezoeken begrijpend lezen in groep 6 en 7"))
+        for text in try DemoTests.schoolOnlyTexts() where !text.isEmpty {
+            #expect(!dom.contains(DemoTests.escape(text)), "a school-only text on the board's page: \(text)")
+        }
+        // The link worked once only.
+        let reused = try DemoTests.curl(["-w", "\n%{http_code}", link])
+        #expect(reused.hasSuffix("401") && reused.contains("verlopen of al gebruikt"))
+        // And the screenshot for the README comes from the same browser.
+        let shot = DemoTests.root.appendingPathComponent("board.png")
+        let link2 = try #require(try CLI().run(["board", "login-link", "demo", "--json", "--url", base, "--data", boardDirectory.path]).object()["url"] as? String)
+        _ = try DemoTests.chromium(["--window-size=1280,1800", "--screenshot=\(shot.path)", link2])
+        let png = try Data(contentsOf: shot)
+        #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]) && png.count > 50_000)
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static func curl(_ arguments: [String]) throws -> String {
+        try run("/usr/bin/env", ["curl", "--silent", "--show-error"] + arguments)
+    }
+
+    /// Chromium from Debian (`chromium`), headless; .ci/run installs it.
+    static func chromium(_ arguments: [String]) throws -> String {
+        let binary = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                  "Chromium is not installed: apt-get install chromium (see .ci/run)")
+        let profile = root.appendingPathComponent("chromium-\(UUID().uuidString)")
+        return try run(binary, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+                                "--user-data-dir=\(profile.path)"] + arguments)
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
