@@ -17,7 +17,7 @@ import SyncTestKit
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kcsync-bench",
-        abstract: "Measures kcsync in the same run against its baselines: W1 local writes and W2 initial sync apply against plain SQLite, W3 steady-state sync against a small history, W6 propagation under load against two schools.")
+        abstract: "Measures kcsync in the same run against its baselines: W1 local writes and W2 initial sync apply against plain SQLite, W3 steady-state sync against a small history, W5 board fan-in and merged-view queries against plain SQLite, W6 propagation under load against two schools.")
 
     @Flag(help: "Print one JSON object keyed by workload instead of lines.")
     var json = false
@@ -43,6 +43,15 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Seconds W6 measures (after 5 s of warm-up).")
     var w6Seconds = 20.0
 
+    @Option(help: "Schools in W5 (board fan-in).")
+    var w5Schools = 72
+
+    @Option(help: "Shared changes per school in W5.")
+    var w5Changes = 5_000
+
+    @Option(help: "Merged-view queries W5 times after the intake.")
+    var w5Queries = 200
+
     @Option(help: "Run only these workloads (e.g. --only W1).")
     var only: [String] = []
 
@@ -51,6 +60,7 @@ struct Bench: AsyncParsableCommand {
         if only.isEmpty || only.contains("W1") { report["W1"] = try w1() }
         if only.isEmpty || only.contains("W2") { report["W2"] = try w2() }
         if only.isEmpty || only.contains("W3") { report["W3"] = try w3() }
+        if only.isEmpty || only.contains("W5") { report["W5"] = try await w5() }
         if only.isEmpty || only.contains("W6") { report["W6"] = try await w6() }
         if json {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])

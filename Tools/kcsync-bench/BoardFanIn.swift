@@ -1,0 +1,199 @@
+import ArgumentParser
+import BoardServer
+import Foundation
+import GRDB
+import Hummingbird
+import KCModel
+import KCReplica
+import Logging
+import SchoolDaemon
+import SyncCore
+import SyncNet
+import SyncStore
+import SyncTestKit
+import Synchronization
+
+// W5 (board fan-in): 72 schools × 5,000 shared changes taken in by a real board server on
+// loopback, then the merged-view queries the board's pages and API run.
+
+extension Bench {
+    /// One shared trend figure: the i-th of a school. 80 series (4 subjects × groups 4–8 ×
+    /// 4 metrics) over consecutive periods from 2000-2001 M on; values and n at random (some
+    /// groups under 10 pupils, so suppression is part of the work).
+    struct FigureRow {
+        var school: String
+        var subjectArea: String
+        var period: String
+        var group: String
+        var metric: String
+        var value: Double
+        var pupils: Int
+        var ambition: Double
+        var interpretation: String
+
+        static let areas = ["rekenen", "begrijpend lezen", "technisch lezen", "spelling"]
+        static let metrics = TrendMetric.allCases.map(\.rawValue)
+
+        init(school: String, index i: Int, rng: inout SeededGenerator) {
+            let series = i % 80
+            self.school = school
+            subjectArea = FigureRow.areas[series % 4]
+            group = String(4 + (series / 4) % 5)
+            metric = FigureRow.metrics[series / 20]
+            let step = i / 80
+            period = Period("\(2000 + step / 2)-\(2001 + step / 2) \(step % 2 == 0 ? "M" : "E")")!.description
+            value = Double(Int.random(in: 300...900, using: &rng)) / 10
+            pupils = Int.random(in: 8...30, using: &rng)
+            ambition = 50
+            interpretation = i % 10 == 0 ? "Duiding van het leerteam bij meting \(step) van groep \(group)." : ""
+        }
+    }
+
+    /// `schools` school replicas, each with `changes` shared figures in its board scope, one
+    /// change each (written 1,000 to a transaction).
+    static func fanInSchools(_ count: Int, changes: Int, in dir: URL, board: BoardReplica) throws -> ([KCReplica], [FigureRow]) {
+        var schools: [KCReplica] = []
+        var all: [FigureRow] = []
+        all.reserveCapacity(count * changes)
+        for s in 0..<count {
+            let brin = String(format: "%02d", s % 100) + "F" + String(UnicodeScalar(UInt8(65 + s / 100)))
+            let school = try KCReplica.create(in: dir.appendingPathComponent(brin), school: brin, board: "41234")
+            try board.register(school: brin, key: school.publicKeyHex)
+            var rng = SeededGenerator(seed: UInt64(s + 1))
+            let rows = (0..<changes).map { FigureRow(school: brin, index: $0, rng: &rng) }
+            let t = KCSchemas.trendAnalysis.name
+            var written = 0
+            while written < changes {
+                let n = min(1_000, changes - written)
+                try school.store.transaction { tx throws(SyncError) in
+                    for row in rows[written..<(written + n)] {
+                        try tx.change(in: school.boardScope) { b throws(SyncError) in
+                            let id = b.newEntity(type: t)
+                            try b.assign(.text(row.school), to: "school", of: id, type: t)
+                            try b.assign(.text(row.subjectArea), to: "subjectArea", of: id, type: t)
+                            try b.assign(.text(row.period), to: "period", of: id, type: t)
+                            try b.assign(.text(row.group), to: "group", of: id, type: t)
+                            try b.assign(.text(row.metric), to: "metric", of: id, type: t)
+                            try b.assign(.real(row.value), to: "value", of: id, type: t)
+                            try b.assign(.integer(Int64(row.pupils)), to: "pupils", of: id, type: t)
+                            try b.assign(.real(row.ambition), to: "ambition", of: id, type: t)
+                            if !row.interpretation.isEmpty { try b.setText(row.interpretation, field: "interpretation", of: id, type: t) }
+                            try b.assign(.text("board"), to: "visibility", of: id, type: t)
+                        }
+                    }
+                }
+                written += n
+            }
+            schools.append(school)
+            all += rows
+        }
+        return (schools, all)
+    }
+
+    /// The baseline: the same rows inserted into a plain table (same configuration, 1,000 to a
+    /// transaction), and the plain query a merged-view query cannot do with less: every row of
+    /// one subject.
+    static func plainFigures(_ rows: [FigureRow], path: String) throws -> (insertSeconds: Double, pool: DatabasePool) {
+        let pool = try DatabasePool(path: path, configuration: ReplicaStore.configuration())
+        try pool.write { db in
+            try db.execute(sql: """
+                CREATE TABLE figure (rowid INTEGER PRIMARY KEY, school TEXT, subjectArea TEXT, period TEXT, "group" TEXT,
+                                     metric TEXT, value REAL, pupils INTEGER, ambition REAL, interpretation TEXT)
+                """)
+        }
+        let seconds = try Bench.time {
+            var index = 0
+            while index < rows.count {
+                let slice = rows[index..<min(index + 1_000, rows.count)]
+                try pool.write { db in
+                    let statement = try db.cachedStatement(sql: """
+                        INSERT INTO figure (school, subjectArea, period, "group", metric, value, pupils, ambition, interpretation)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                    for row in slice {
+                        try statement.execute(arguments: [row.school, row.subjectArea, row.period, row.group, row.metric,
+                                                          row.value, row.pupils, row.ambition, row.interpretation])
+                    }
+                }
+                index += slice.count
+            }
+        }
+        return (seconds, pool)
+    }
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+
+    func w5() async throws -> [String: Double] {
+        let dir = try Bench.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var logger = Logger(label: "kcsync.bench")
+        logger.logLevel = .critical
+        let board = try BoardReplica.create(in: dir.appendingPathComponent("board"), board: "41234")
+        var schools: [KCReplica] = []
+        var rows: [FigureRow] = []
+        let generated = try Bench.time { (schools, rows) = try Bench.fanInSchools(w5Schools, changes: w5Changes, in: dir, board: board) }
+        let total = w5Schools * w5Changes
+
+        // Intake: every school connects at once and syncs until caught up.
+        let port = Mutex<Int?>(nil)
+        let app = try buildBoardApplication(board: board, host: "127.0.0.1", port: 0, logger: logger,
+                                            onServerRunning: { p in port.withLock { $0 = p } })
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        while port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
+        let url = "ws://127.0.0.1:\(port.withLock { $0 }!)"
+        let start = ContinuousClock.now
+        let quiet = logger
+        let failures = await withTaskGroup(of: String?.self) { group in
+            for school in schools {
+                group.addTask {
+                    let outcome = await LinkService.syncOnce(replica: school, target: .board(url: url), notifier: ChangeNotifier(),
+                                                             logger: quiet, status: nil, stopWhenCaughtUp: true)
+                    return outcome.error
+                }
+            }
+            var failures: [String] = []
+            for await error in group { if let error { failures.append(error) } }
+            return failures
+        }
+        let intake = (ContinuousClock.now - start) / .seconds(1)
+        let held = try board.store.changeCount(board.scope)
+        guard failures.isEmpty, held == total else {
+            throw ValidationError("W5 intake incomplete: the board holds \(held) of \(total) changes; errors: \(failures.prefix(3))")
+        }
+        let (plainSeconds, plain) = try Bench.plainFigures(rows, path: dir.appendingPathComponent("plain.db").path)
+
+        // Merged-view queries as the pages and the API ask them: one subject, one period.
+        let periods = Set(rows.map(\.period)).compactMap(Period.init).sorted()
+        var rng = SeededGenerator(seed: 5)
+        var times: [Double] = []
+        var plainTimes: [Double] = []
+        for _ in 0..<w5Queries {
+            let area = SubjectArea(rawValue: FigureRow.areas.randomElement(using: &rng)!)!
+            let period = periods.randomElement(using: &rng)!
+            var report: BoardReport?
+            times.append(try Bench.time { report = try board.report(period: period, subjectArea: area) } * 1000)
+            guard let report, !report.subjects.isEmpty else { throw ValidationError("W5: an empty merged view") }
+            plainTimes.append(try Bench.time {
+                _ = try plain.read { db in
+                    try Row.fetchAll(db, sql: "SELECT * FROM figure WHERE subjectArea = ?", arguments: [area.rawValue]).count
+                }
+            } * 1000)
+        }
+        var full: BoardReport?
+        let fullMillis = try Bench.time { full = try board.report() } * 1000
+        times.sort()
+        plainTimes.sort()
+        let p99 = Bench.percentile(times, 0.99), p50 = Bench.percentile(times, 0.5)
+        let plainP99 = Bench.percentile(plainTimes, 0.99)
+        line(String(format: "W5 board fan-in, %d schools × %d shared changes: intake %.1f s (%.0f changes/s; plain SQLite inserts of the same rows %.1f s, ratio %.1f×); merged-view queries (one subject, one period, %d series) p50 %.0f ms, p99 %.0f ms (plain SELECT of the subject's rows p99 %.0f ms, ratio %.1f×); the whole view %.0f ms; data made in %.0f s",
+                    w5Schools, w5Changes, intake, Double(total) / intake, plainSeconds, intake / plainSeconds,
+                    full?.subjects.first?.series.count ?? 0, p50, p99, plainP99, p99 / max(plainP99, 0.001), fullMillis, generated))
+        return [
+            "schools": Double(w5Schools), "changesPerSchool": Double(w5Changes), "intakeSeconds": intake,
+            "changesPerSecond": Double(total) / intake, "plainInsertSeconds": plainSeconds, "intakeRatio": intake / plainSeconds,
+            "p50Millis": p50, "p99Millis": p99, "plainQueryP99Millis": plainP99, "p99Ratio": p99 / max(plainP99, 0.001),
+            "fullViewMillis": fullMillis, "queries": Double(w5Queries),
+        ]
+    }
+}
