@@ -58,9 +58,8 @@ struct BoardWeb: Sendable {
         let period = query.get("periode").flatMap { $0.isEmpty ? nil : Period(String($0)) }
         let area = query.get("vakgebied").flatMap { SubjectArea(rawValue: String($0)) }
         do {
-            let all = try board.report()
-            let report = (period == nil && area == nil) ? all : try board.report(period: period, subjectArea: area)
-            let periods = Set(all.subjects.flatMap(\.periods)).compactMap(Period.init).sorted().map(\.description)
+            let report = try board.report(period: period, subjectArea: area)
+            let periods = try board.periods().map(\.description)
             return BoardWeb.html(BoardPages.overview(report, account: account, periods: periods))
         } catch {
             logger.error("board page failed", metadata: ["error": "\(error)"])

@@ -208,7 +208,25 @@ public struct BoardReport: Codable, Sendable, Equatable {
     }
 }
 
+extension BoardReport {
+    /// The periods the board holds figures for, in time order (one light query).
+    public static func periods(store: ReplicaStore, scope: Scope) throws(KCError) -> [Period] {
+        do {
+            return try store.read { db in
+                try String.fetchAll(db, sql: """
+                    SELECT DISTINCT period FROM "record_trendAnalysis" WHERE scope = (SELECT id FROM scope WHERE name = ?) AND deleted = 0
+                    """, arguments: [scope.name])
+            }.compactMap(Period.init).sorted()
+        } catch {
+            throw KCError.engine(error, doing: "de perioden te lezen")
+        }
+    }
+}
+
 extension BoardReplica {
+    /// The periods with figures, in time order.
+    public func periods() throws(KCError) -> [Period] { try BoardReport.periods(store: store, scope: scope) }
+
     /// Trend advice in the board scope, written at the board.
     public var adviceBook: AdviceBook { AdviceBook(store: store, scope: scope, school: "") }
 

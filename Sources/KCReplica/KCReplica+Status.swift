@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KCModel
 public import SyncCore
 public import SyncStore
@@ -29,6 +30,12 @@ public struct ReplicaStatus: Sendable, Codable, Equatable {
     public var notes: Int
     /// Agreements at school, not deleted.
     public var agreements: Int
+    /// Trend figures at school, not deleted.
+    public var trendFigures: Int
+    /// Trend advice in the board scope.
+    public var advice: Int
+    /// Trend advice this school has not answered yet.
+    public var adviceUnanswered: Int
     /// Fields with unresolved concurrent writes.
     public var openConflicts: Int
     /// Per scope name: changes and version vector.
@@ -51,7 +58,7 @@ public struct ErasureRecord: Sendable, Codable, Equatable {
 extension KCReplica {
     /// The replica's id, scopes, vectors, counts and state hash.
     public func status() throws(KCError) -> ReplicaStatus {
-        try perform("de status te lezen") { () throws(SyncError) in
+        var status = try perform("de status te lezen") { () throws(SyncError) in
             var scopes: [String: ReplicaStatus.ScopeStatus] = [:]
             for scope in [schoolScope, boardScope] {
                 let vector = try store.versionVector(scope)
@@ -70,6 +77,11 @@ extension KCReplica {
                     }
                 }
             }
+            let figures = try store.read { db in
+                try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM "record_trendAnalysis" WHERE scope = (SELECT id FROM scope WHERE name = ?) AND deleted = 0
+                    """, arguments: [schoolScope.name]) ?? 0
+            }
             let path = KCReplica.databasePath(in: directory)
             let size = [path, path + "-wal"].compactMap {
                 (try? FileManager.default.attributesOfItem(atPath: $0)[.size]) as? Int
@@ -77,8 +89,15 @@ extension KCReplica {
             return ReplicaStatus(
                 replica: store.replicaID.hex, school: configuration.school, board: configuration.board,
                 dataPath: directory.path, sizeBytes: size, stateHash: try store.stateHash(),
-                notes: notes, agreements: agreements, openConflicts: conflicts, scopes: scopes)
+                notes: notes, agreements: agreements, trendFigures: figures, advice: 0, adviceUnanswered: 0,
+                openConflicts: conflicts, scopes: scopes)
         }
+        let book = adviceBook
+        let advice = try book.all()
+        let answered = try book.responses().filter { $0.value.contains { $0.school == configuration.school } }
+        status.advice = advice.count
+        status.adviceUnanswered = advice.filter { answered[$0.id] == nil && ($0.schools.isEmpty || $0.schools.contains(configuration.school)) }.count
+        return status
     }
 
     /// The conflict journal, newest first.

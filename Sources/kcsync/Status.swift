@@ -25,6 +25,8 @@ extension KCSync {
                 print("Datamap      \(status.dataPath) (\(ByteCountFormatter.string(fromByteCount: Int64(status.sizeBytes), countStyle: .file)))")
                 print("Notities     \(status.notes)")
                 print("Afspraken    \(status.agreements)")
+                print("Trendcijfers \(status.trendFigures)")
+                print("Trendadvies  \(status.advice)\(status.adviceUnanswered > 0 ? " (\(status.adviceUnanswered) nog niet beantwoord: kcsync advice list)" : "")")
                 print("Conflicten   \(status.openConflicts) open")
                 for (name, scope) in status.scopes.sorted(by: { $0.key < $1.key }) {
                     let vector = scope.versionVector.sorted { $0.key < $1.key }.map { "\($0.key.prefix(8)):\($0.value)" }.joined(separator: " ")

@@ -75,11 +75,15 @@ struct TrendCLITests {
                               "--suggest", "Leerteam 6-7 roostert begrijpend lezen", "--suggest", "Kc'er bezoekt twee lessen")
         #expect(add.status == 0, "\(add.err)")
         let advice = try #require(try add.object()["id"] as? String)
+        #expect(try cli.run("status", "--json").object()["adviceUnanswered"] as? Int == 1)
         let adopted = try cli.run("advice", "respond", String(advice.suffix(8)), "overgenomen", "--comment", "Past bij ons plan",
                                   "--owner", "Leerteam 6-7", "--json")
         #expect(adopted.status == 0, "\(adopted.err)")
         let agreements = try #require(try adopted.object()["agreements"] as? [String])
         #expect(agreements.count == 2)
+        let status = try cli.run("status", "--json").object()
+        #expect(status["adviceUnanswered"] as? Int == 0)
+        #expect(status["advice"] as? Int == 1)
         for id in agreements {
             let shown = try cli.run("agreement", "show", id)
             #expect(shown.out.contains("Herkomst:     trendadvies \(advice.suffix(8))"), "\(shown.out)")
