@@ -1,6 +1,6 @@
 public import Hummingbird
 import HummingbirdCore
-public import HummingbirdTLS
+import HummingbirdTLS
 import HummingbirdWebSocket
 import NIOCore
 public import NIOSSL

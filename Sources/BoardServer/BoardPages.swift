@@ -189,7 +189,7 @@ enum BoardPages {
         let width = 150.0, height = 40.0, pad = 4.0
         let values = series.points.compactMap(\.value)
         guard !values.isEmpty else { return "<small>–</small>" }
-        let references = [series.ambition, series.floor].compactMap { $0 }
+        let references = [series.ambition, series.floor].compactMap { $0 }.filter(\.isFinite)
         var low = (values + references).min()!, high = (values + references).max()!
         if high - low < 4 { low -= 2; high += 2 }
         let step = periods.count > 1 ? (width - 2 * pad) / Double(periods.count - 1) : 0
@@ -209,10 +209,10 @@ enum BoardPages {
         }
         let label = series.points.map { "\($0.period): \($0.display)" }.joined(separator: ", ")
         var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(label))\"><title>\(escape(label))</title>"
-        if let ambition = series.ambition {
+        if let ambition = series.ambition, ambition.isFinite {
             svg += "<line x1=\"0\" y1=\"\(f(y(ambition)))\" x2=\"\(Int(width))\" y2=\"\(f(y(ambition)))\" stroke=\"#2b6cb0\" stroke-dasharray=\"4 3\"/>"
         }
-        if let floor = series.floor {
+        if let floor = series.floor, floor.isFinite {
             svg += "<line x1=\"0\" y1=\"\(f(y(floor)))\" x2=\"\(Int(width))\" y2=\"\(f(y(floor)))\" stroke=\"#c53030\" stroke-dasharray=\"2 2\"/>"
         }
         let colour = series.direction == TrendDirection.falling.rawValue ? "#b42318" : "#1f3a5f"

@@ -33,9 +33,9 @@ struct BoardWeb: Sendable {
             response.headers[.setCookie] = "\(BoardWeb.sessionCookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
             return response
         }
-        router.get("/api/v1/view") { request, _ in try self.api(request) { try $0 } }
-        router.get("/api/v1/signals") { request, _ in try self.api(request) { try $0.signals } }
-        router.get("/api/v1/advice") { request, _ in try self.api(request) { try $0.advice } }
+        router.get("/api/v1/view") { request, _ in self.api(request) { $0 } }
+        router.get("/api/v1/signals") { request, _ in self.api(request) { $0.signals } }
+        router.get("/api/v1/advice") { request, _ in self.api(request) { $0.advice } }
     }
 
     /// The account a request comes from: a session cookie, a bearer token, or basic authentication.
@@ -97,7 +97,7 @@ struct BoardWeb: Sendable {
         return response
     }
 
-    func api(_ request: Request, _ pick: (BoardReport) throws -> some Encodable) throws -> Response {
+    func api(_ request: Request, _ pick: (BoardReport) -> some Encodable) -> Response {
         guard account(request) != nil else {
             var response = BoardWeb.json(APIError(error: "unauthorized", message: "A board account is needed: send 'Authorization: Bearer SECRET' (kcsync board add-user)."),
                                          status: .unauthorized)
@@ -120,7 +120,7 @@ struct BoardWeb: Sendable {
             area = parsed
         }
         do {
-            return BoardWeb.json(try pick(try board.report(period: period, subjectArea: area)))
+            return BoardWeb.json(pick(try board.report(period: period, subjectArea: area)))
         } catch {
             logger.error("board api failed", metadata: ["error": "\(error)"])
             return BoardWeb.json(APIError(error: "internal", message: "the board's view could not be read"), status: .internalServerError)

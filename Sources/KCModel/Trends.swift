@@ -41,11 +41,17 @@ public enum TrendMetric: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// Formats a value of this metric in Dutch notation (decimal comma).
+    /// Formats a value of this metric in Dutch notation (decimal comma, one decimal at most):
+    /// `87,5%`, `44%`, `-3,2`. Written without Foundation: the board formats every point of
+    /// every series on each request.
     public func format(_ value: Double) -> String {
-        let rounded = (value * 10).rounded() / 10
-        let text = rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
-        return text.replacingOccurrences(of: ".", with: ",") + (isPercentage ? "%" : "")
+        guard value.isFinite, abs(value) < 1e12 else { return "–" }
+        let tenths = Int((value * 10).rounded())
+        var text = tenths < 0 ? "-" : ""
+        let magnitude = abs(tenths)
+        text += String(magnitude / 10)
+        if magnitude % 10 != 0 { text += "," + String(magnitude % 10) }
+        return isPercentage ? text + "%" : text
     }
 }
 
@@ -121,7 +127,7 @@ public struct TrendFigure: Sendable, Equatable {
         guard let area = r.text("subjectArea").flatMap(SubjectArea.init(rawValue:)),
               let period = r.text("period").flatMap(Period.init),
               let metric = r.text("metric").flatMap(TrendMetric.init(rawValue:)),
-              let value = r.real("value"), let pupils = r.integer("pupils") else { return nil }
+              let value = r.real("value"), value.isFinite, let pupils = r.integer("pupils") else { return nil }
         self.init(id: id, school: r.text("school") ?? "", subjectArea: area, period: period, group: r.text("group") ?? "",
                   metric: metric, value: value, pupils: Int(pupils), ambition: r.real("ambition"),
                   inspectionThreshold: r.real("inspectionThreshold"), nationalAverage: r.real("nationalAverage"),

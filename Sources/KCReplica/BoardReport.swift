@@ -189,13 +189,22 @@ public struct BoardReport: Codable, Sendable, Equatable {
                     arguments += [subjectArea.rawValue]
                 }
                 var out: [TrendFigure] = []
+                // A board has a few dozen periods and hundreds of thousands of figures: parse each period once.
+                var periods: [String: Period] = [:]
+                func period(_ text: String?) -> Period? {
+                    guard let text else { return nil }
+                    if let known = periods[text] { return known }
+                    let parsed = Period(text)
+                    periods[text] = parsed
+                    return parsed
+                }
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try rows.next() {
                     guard let id = EntityID(bytes: row[0] as Data),
                           let area = (row[2] as String?).flatMap(SubjectArea.init(rawValue:)),
-                          let period = (row[3] as String?).flatMap(Period.init),
+                          let period = period(row[3]),
                           let metric = (row[5] as String?).flatMap(TrendMetric.init(rawValue:)),
-                          let value = row[6] as Double?, let pupils = row[7] as Int? else { continue }
+                          let value = row[6] as Double?, value.isFinite, let pupils = row[7] as Int? else { continue }
                     out.append(TrendFigure(id: id, school: row[1] ?? "", subjectArea: area, period: period, group: row[4] ?? "",
                                            metric: metric, value: value, pupils: pupils, ambition: row[8], inspectionThreshold: row[9],
                                            nationalAverage: row[10], interpretation: row[11] ?? "", actions: row[12] ?? ""))

@@ -124,8 +124,8 @@ struct Demo: AsyncParsableCommand {
             try await Demo.waitUntil("alle scholen bij het bestuur binnen zijn") {
                 let boardVector = try board.store.versionVector(board.scope)
                 let done = try schools.filter { _, replica in
-                    let own = try replica.store.versionVector(replica.boardScope)[replica.store.replicaID] ?? 0
-                    return (boardVector[replica.store.replicaID] ?? 0) >= own
+                    let own = try replica.store.versionVector(replica.boardScope)[replica.store.replicaID]
+                    return boardVector[replica.store.replicaID] >= own
                 }.count
                 if done != reported { Demo.say("    \(done) van \(schools.count) scholen binnen bij het bestuur"); reported = done }
                 return done == schools.count

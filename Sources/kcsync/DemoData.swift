@@ -68,7 +68,7 @@ enum DemoData {
                 case .spelling: -1
                 default: 0
                 }
-                var value = school.base + areaShift + random.uniform(-4...4)
+                let value = school.base + areaShift + random.uniform(-4...4)
                 // A wobble that rises and falls, so most series are stable or mixed.
                 let wobble = [0.0, 1.8, -1.2, 0.9]
                 for (index, period) in periods.enumerated() {

@@ -83,6 +83,11 @@ struct TrendSignalTests {
         #expect(TrendSignals.describeGroups(["6-7"]) == "6-7")
         #expect(TrendMetric.percentLevelIandII.format(87.5) == "87,5%")
         #expect(TrendMetric.abilityGrowth.format(12) == "12")
+        #expect(TrendMetric.abilityGrowth.format(-3.25) == "-3,3")
+        #expect(TrendMetric.percent1F.format(99.96) == "100%")
+        // A value no school could type but a broken replica could send does not crash the board.
+        #expect(TrendMetric.percent1F.format(.nan) == "–")
+        #expect(TrendMetric.percent1F.format(.infinity) == "–")
     }
 
     @Test func csvRowsAreCheckedAndEveryBadLineIsNamed() throws {

@@ -159,7 +159,7 @@ extension Bench {
                             ended.set()
                         }
                         while true {
-                            if ((try? board.store.versionVector(board.scope)) ?? VersionVector())[school.store.replicaID] ?? 0 >= expected {
+                            if ((try? board.store.versionVector(board.scope)) ?? VersionVector())[school.store.replicaID] >= expected {
                                 session.cancel()
                                 _ = await session.value
                                 return retries
