@@ -66,6 +66,9 @@ public final class BoardReplica: Sendable {
     private static func load(directory: URL, board: String) throws(KCError) -> BoardReplica {
         do {
             let store = try ReplicaStore.open(path: KCReplica.databasePath(in: directory), schemas: KCSchemas.all, policy: KCReplica.admission)
+            // The merged view asks for one subject over a window of periods.
+            try store.ensureIndex("trend_view", type: KCSchemas.trendAnalysis.name, columns: ["scope", "subjectArea", "period"])
+            try store.ensureIndex("trend_periods", type: KCSchemas.trendAnalysis.name, columns: ["scope", "period"])
             return try BoardReplica(store: store, board: board, directory: directory)
         } catch let error as KCError {
             throw error

@@ -105,11 +105,16 @@ public struct BoardReport: Codable, Sendable, Equatable {
     public var advice: [Advice]
     public var agreements: [SharedAgreement]
 
+    /// How many periods the view shows, up to the one asked for (or the latest): four school
+    /// years of M and E, enough for every direction (three periods) and the trend a board
+    /// discusses; older figures stay in the replicas.
+    public static let window = 8
+
     /// Builds the view from the board scope in `store`.
     public static func build(store: ReplicaStore, scope: Scope, board: String, schools registered: [String],
                              period: Period? = nil, subjectArea: SubjectArea? = nil) throws(KCError) -> BoardReport {
-        let figures = try figures(store: store, scope: scope, subjectArea: subjectArea)
-            .filter { period == nil || $0.period <= period! }
+        let shown = Array(try periods(store: store, scope: scope).filter { period == nil || $0 <= period! }.suffix(window))
+        let figures = shown.isEmpty ? [] : try figures(store: store, scope: scope, subjectArea: subjectArea, periods: shown)
         let schools = Set(registered.map { $0.uppercased() }).union(figures.map(\.school)).sorted()
         var subjects: [Subject] = []
         for (area, ofArea) in Dictionary(grouping: figures, by: \.subjectArea).sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
@@ -175,7 +180,7 @@ public struct BoardReport: Codable, Sendable, Equatable {
 
     /// The trend figures of the board scope, read from the materialized columns (one query,
     /// no CRDT decoding: this is what the board's pages run on every request).
-    public static func figures(store: ReplicaStore, scope: Scope, subjectArea: SubjectArea? = nil) throws(KCError) -> [TrendFigure] {
+    public static func figures(store: ReplicaStore, scope: Scope, subjectArea: SubjectArea? = nil, periods only: [Period]? = nil) throws(KCError) -> [TrendFigure] {
         do {
             return try store.read { db in
                 var sql = """
@@ -187,6 +192,10 @@ public struct BoardReport: Codable, Sendable, Equatable {
                 if let subjectArea {
                     sql += " AND subjectArea = ?"
                     arguments += [subjectArea.rawValue]
+                }
+                if let only {
+                    sql += " AND period IN (\(Array(repeating: "?", count: only.count).joined(separator: ", ")))"
+                    arguments += StatementArguments(only.map(\.description))
                 }
                 var out: [TrendFigure] = []
                 // A board has a few dozen periods and hundreds of thousands of figures: parse each period once.

@@ -227,6 +227,20 @@ public final class ReplicaStore: Sendable {
         _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
+    /// Makes sure an index on some columns of a record type's materialized table exists (for
+    /// the layers above that query those columns, such as the board's merged view). Columns
+    /// are field names; `scope` and `deleted` may be named too.
+    public func ensureIndex(_ name: String, type: String, columns: [String]) throws(SyncError) {
+        guard let materializer = materializers[type] else { throw SyncError(.schemaViolation, "no record type \(type)") }
+        let known = Set(materializer.schema.fields.map(\.name) + ["scope", "deleted"])
+        guard !columns.isEmpty, columns.allSatisfy(known.contains) else { throw SyncError(.schemaViolation, "unknown columns for an index on \(type)") }
+        try ReplicaStore.wrap("create an index") {
+            try writer.write { db in
+                try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(name.quotedDatabaseIdentifier) ON \(materializer.table) (\(columns.map(\.quotedDatabaseIdentifier).joined(separator: ", ")))")
+            }
+        }
+    }
+
     /// Runs a read-only query on the database (for reports and the layers above).
     public func read<T>(_ body: (Database) throws -> T) throws(SyncError) -> T {
         try ReplicaStore.wrap("read") { try writer.read(body) }

@@ -160,6 +160,28 @@ import Testing
         #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]) && png.count > 50_000)
     }
 
+    @Test func aSecondRunServesTheSameDataUntilCtrlC() throws {
+        _ = try DemoTests.ranDemo()
+        let log = DemoTests.root.appendingPathComponent("again.log")
+        let demo = try EndToEndTests.Background(["demo", "--data", DemoTests.root.path, "--port", "0"], log: log)
+        defer { demo.kill(SIGKILL) }
+        let serving = EndToEndTests.eventually(60) {
+            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("De demo draait; stop met Ctrl-C.")
+        }
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(serving, "\(text)")
+        #expect(text.contains("Bestaande demodata"))
+        #expect(text.contains("1 trendadvies met 8 reacties"), "the second run wrote a second advice or lost reactions: \(text)")
+        Foundation.kill(demo.process.processIdentifier, SIGINT)
+        #expect(EndToEndTests.eventually(20) { !demo.process.isRunning }, "the demo did not stop on Ctrl-C")
+        #expect(demo.process.terminationStatus == 0)
+        #expect(((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("Stoppen"))
+        // Stopped cleanly: no control socket left behind, every school's status says stopped.
+        #expect(!FileManager.default.fileExists(atPath: DemoTests.root.appendingPathComponent("03AB/control.sock").path))
+        let status = try CLI().run(["status", "--json", "--data", DemoTests.root.appendingPathComponent("03AB").path]).object()
+        #expect((status["boardLink"] as? [String: Any])?["state"] as? String == "stopped")
+    }
+
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }

@@ -1,0 +1,47 @@
+import Foundation
+import KCModel
+import KCReplica
+import SyncCore
+import SyncStore
+import Testing
+
+/// The merged view's window: the last eight periods up to the one asked for.
+struct BoardReportTests {
+    @Test func theViewShowsFourSchoolYearsUpToThePeriodAskedFor() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-report-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let board = try BoardReplica.create(in: directory, board: "41234")
+        // Five school years of one series, falling from the third year on.
+        let periods = (2020..<2025).flatMap { year in ["M", "E"].map { Period("\(year)-\(year + 1) \($0)")! } }
+        let values: [Double] = [50, 51, 50, 52, 51, 50, 48, 46, 44, 42]
+        let t = KCSchemas.trendAnalysis.name
+        try board.store.transaction { tx throws(SyncError) in
+            try tx.change(in: board.scope) { b throws(SyncError) in
+                for (period, value) in zip(periods, values) {
+                    let id = b.newEntity(type: t)
+                    try b.assign(.text("12AB"), to: "school", of: id, type: t)
+                    try b.assign(.text("rekenen"), to: "subjectArea", of: id, type: t)
+                    try b.assign(.text(period.description), to: "period", of: id, type: t)
+                    try b.assign(.text("6"), to: "group", of: id, type: t)
+                    try b.assign(.text(TrendMetric.percentLevelIandII.rawValue), to: "metric", of: id, type: t)
+                    try b.assign(.real(value), to: "value", of: id, type: t)
+                    try b.assign(.integer(period == periods[9] ? 9 : 25), to: "pupils", of: id, type: t)
+                }
+            }
+        }
+        let latest = try board.report()
+        let series = try #require(latest.subjects.first?.series.first)
+        #expect(latest.subjects.first?.periods == periods.suffix(8).map(\.description))
+        #expect(series.points.map(\.period) == periods.suffix(8).map(\.description))
+        // The latest figure is over 9 pupils: shown as "< 10", and the direction uses the shown figures before it.
+        #expect(series.points.last?.display == "< 10" && series.points.last?.value == nil)
+        #expect(series.direction == TrendDirection.falling.rawValue)
+
+        let earlier = try board.report(period: periods[4])
+        let old = try #require(earlier.subjects.first?.series.first)
+        #expect(old.points.map(\.period) == periods.prefix(5).map(\.description))
+        #expect(old.direction == TrendDirection.stable.rawValue)   // 50, 52, 51: within 2 points
+        #expect(earlier.signals.isEmpty)
+        #expect(try board.periods() == periods)
+    }
+}
