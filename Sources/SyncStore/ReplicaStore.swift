@@ -105,6 +105,9 @@ public final class ReplicaStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // Deleted content is overwritten with zeros, so an AVG erasure leaves no trace in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
+            // Reads map the file instead of copying each page through a read() call: the
+            // board's merged view reads rows spread over a large file on every request.
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         return config
     }
