@@ -136,13 +136,8 @@ extension Bench {
         let total = w5Schools * w5Changes
 
         // Intake: every school connects at once and syncs until caught up.
-        let port = Mutex<Int?>(nil)
-        let app = try buildBoardApplication(board: board, host: "127.0.0.1", port: 0, logger: logger,
-                                            onServerRunning: { p in port.withLock { $0 = p } })
-        let server = Task { try await app.runService() }
+        let (url, server) = try await Bench.startBoard(board, logger: logger)
         defer { server.cancel() }
-        while port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
-        let url = "ws://127.0.0.1:\(port.withLock { $0 }!)"
         let start = ContinuousClock.now
         let quiet = logger
         let expected = UInt64(w5Changes)

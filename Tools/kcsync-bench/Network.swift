@@ -89,6 +89,17 @@ extension Bench {
 
     // MARK: - W6
 
+    /// A real board server for `board` on a free loopback port: its `ws://` address, and the
+    /// task that runs it (cancel it to stop the server).
+    static func startBoard(_ board: BoardReplica, logger: Logger) async throws -> (url: String, server: Task<Void, any Error>) {
+        let port = Mutex<Int?>(nil)
+        let app = try buildBoardApplication(board: board, host: "127.0.0.1", port: 0, logger: logger,
+                                            onServerRunning: { p in port.withLock { $0 = p } })
+        let server = Task { try await app.runService() }
+        while port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
+        return ("ws://127.0.0.1:\(port.withLock { $0 }!)", server)
+    }
+
     /// Propagation school → board → school: `schools` schools connected to a real board server on
     /// loopback, each sharing one note a second, for `seconds` after `warmup`. The lag of a
     /// change is from its commit (its clock reading) to its durable apply at each other school.
@@ -105,13 +116,8 @@ extension Bench {
             try board.register(school: brin, key: school.publicKeyHex)
             schools.append(school)
         }
-        let port = Mutex<Int?>(nil)
-        let app = try buildBoardApplication(board: board, host: "127.0.0.1", port: 0, logger: logger,
-                                            onServerRunning: { p in port.withLock { $0 = p } })
-        let server = Task { try await app.runService() }
+        let (url, server) = try await Bench.startBoard(board, logger: logger)
         defer { server.cancel() }
-        while port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
-        let url = "ws://127.0.0.1:\(port.withLock { $0 }!)"
 
         let notifiers = schools.map { _ in ChangeNotifier() }
         let status = StatusFile(directory: dir)
