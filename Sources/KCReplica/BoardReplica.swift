@@ -1,6 +1,7 @@
 public import Foundation
 import KCModel
 import SyncProtocol
+import Synchronization
 public import SyncCore
 public import SyncStore
 
@@ -65,7 +66,8 @@ public final class BoardReplica: Sendable {
 
     private static func load(directory: URL, board: String) throws(KCError) -> BoardReplica {
         do {
-            let store = try ReplicaStore.open(path: KCReplica.databasePath(in: directory), schemas: KCSchemas.all, policy: KCReplica.admission)
+            let store = try ReplicaStore.open(path: KCReplica.databasePath(in: directory), schemas: KCSchemas.all,
+                                              policy: admission(registry: RegistryCache(url: directory.appendingPathComponent("schools.json"))))
             // The merged view asks for one subject over a window of periods.
             try store.ensureIndex("trend_view", type: KCSchemas.trendAnalysis.name, columns: ["scope", "subjectArea", "period"])
             try store.ensureIndex("trend_periods", type: KCSchemas.trendAnalysis.name, columns: ["scope", "period"])
@@ -80,6 +82,21 @@ public final class BoardReplica: Sendable {
     }
 
     private var registryURL: URL { directory.appendingPathComponent("schools.json") }
+
+    /// The board's admission policy: the AVG rule of every kc replica, and a school's records
+    /// only from that school's own replicas. A record naming a school (a shared note,
+    /// agreement or figure, an advice written at a school, a reaction) is refused when the
+    /// replica that wrote the change is not registered for that school, so no school writes
+    /// in another's name, not even through a relay.
+    static func admission(registry: RegistryCache) -> ReplicaStore.AdmissionPolicy {
+        ReplicaStore.AdmissionPolicy(authored: { scope, group, state, author throws(SyncError) in
+            try PrivacyPolicy.check(scope: scope, type: group.type, state: state)
+            guard scope.kind == .board, let school = state.value(of: "school")?.text, !school.isEmpty else { return }
+            guard registry.replicas(of: school).contains(author) else {
+                throw SyncError(.scopeNotAllowed, "a \(group.type) of school \(school) written by replica \(author.hex.prefix(8)), which is not registered for that school")
+            }
+        })
+    }
 
     /// School (BRIN) → the hex public keys registered for it.
     public func registry() -> [String: [String]] {
@@ -134,6 +151,32 @@ public final class BoardReplica: Sendable {
     /// True when `publicKey` is registered for `school`.
     public func isRegistered(school: String, publicKey: [UInt8]) -> Bool {
         registry()[school.uppercased()]?.contains(Hex.encode(publicKey)) ?? false
+    }
+}
+
+/// The register of school keys as replica ids, read again whenever `schools.json` changes
+/// (the admission policy asks for every received change).
+final class RegistryCache: Sendable {
+    let url: URL
+    private let cached = Mutex<(stamp: String, replicas: [String: Set<ReplicaID>])>(("", [:]))
+
+    init(url: URL) { self.url = url }
+
+    func replicas(of school: String) -> Set<ReplicaID> {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        let stamp = "\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)|\((attributes?[.size] as? Int) ?? 0)"
+        return cached.withLock { cache in
+            if cache.stamp != stamp {
+                var replicas: [String: Set<ReplicaID>] = [:]
+                if let data = try? Data(contentsOf: url), let registry = try? JSONDecoder().decode([String: [String]].self, from: data) {
+                    for (brin, keys) in registry {
+                        replicas[brin.uppercased()] = Set(keys.compactMap { Hex.decode($0) }.filter { $0.count == 32 }.map(ReplicaKey.replicaID(forPublicKey:)))
+                    }
+                }
+                cache = (stamp, replicas)
+            }
+            return cache.replicas[school.uppercased()] ?? []
+        }
     }
 }
 

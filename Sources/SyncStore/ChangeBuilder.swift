@@ -196,7 +196,7 @@ extension ReplicaStore {
         guard !builder.groups.isEmpty else { return nil }
         for group in builder.groups {
             let key = WorkingSet.Key(scope: scopeID, entity: group.entity)
-            try policy.check(scope, group, builder.working.entries[key]?.state ?? EntityState())
+            try policy.check(scope, group, builder.working.entries[key]?.state ?? EntityState(), replicaID)
         }
         let selfID = try replicaRowID(db, replica: replicaID, publicKey: key.publicKey)
         let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM head WHERE scope = ? AND replica = ?",

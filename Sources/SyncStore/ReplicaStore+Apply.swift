@@ -142,7 +142,7 @@ extension ReplicaStore {
                             try working.apply(op, stamp: header.opID(group: g, position: offset), to: key, type: ops.type, db: db)
                         }
                         if !hasErase {
-                            try policy.check(header.scope, ops, working.entries[key]?.state ?? EntityState())
+                            try policy.check(header.scope, ops, working.entries[key]?.state ?? EntityState(), header.replica)
                         }
                     }
                     // Store the bytes as received; only a change with dropped groups is re-encoded.

@@ -29,10 +29,16 @@ public final class ReplicaStore: Sendable {
     /// (nothing pupil-level or sensitive in a board scope); the engine calls it for local writes
     /// and for every remote change, before anything is stored.
     public struct AdmissionPolicy: Sendable {
-        let check: @Sendable (Scope, EntityOperations, EntityState) throws(SyncError) -> Void
+        let check: @Sendable (Scope, EntityOperations, EntityState, ReplicaID) throws(SyncError) -> Void
 
         /// A policy from a check; `state` is the entity's state after the ops.
         public init(_ check: @escaping @Sendable (Scope, EntityOperations, EntityState) throws(SyncError) -> Void) {
+            self.check = { scope, group, state, _ throws(SyncError) in try check(scope, group, state) }
+        }
+
+        /// A policy that also sees who wrote the change (`author`: the writing replica, already
+        /// verified by its signature), for rules about whose records a replica may write.
+        public init(authored check: @escaping @Sendable (Scope, EntityOperations, EntityState, _ author: ReplicaID) throws(SyncError) -> Void) {
             self.check = check
         }
 
