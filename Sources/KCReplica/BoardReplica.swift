@@ -2,6 +2,9 @@ public import Foundation
 import KCModel
 import SyncProtocol
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 public import SyncCore
 public import SyncStore
 
@@ -158,13 +161,15 @@ public final class BoardReplica: Sendable {
 /// (the admission policy asks for every received change).
 final class RegistryCache: Sendable {
     let url: URL
-    private let cached = Mutex<(stamp: String, replicas: [String: Set<ReplicaID>])>(("", [:]))
+    private let cached = Mutex<(stamp: String, replicas: [String: Set<ReplicaID>])>(("never read", [:]))
 
     init(url: URL) { self.url = url }
 
     func replicas(of school: String) -> Set<ReplicaID> {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-        let stamp = "\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)|\((attributes?[.size] as? Int) ?? 0)"
+        // stat(2) directly: this runs for every change the board applies, and FileManager's
+        // attributes call builds a dictionary each time.
+        var info = stat()
+        let stamp = stat(url.path, &info) == 0 ? "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)|\(info.st_size)" : ""
         return cached.withLock { cache in
             if cache.stamp != stamp {
                 var replicas: [String: Set<ReplicaID>] = [:]
