@@ -82,7 +82,7 @@ struct BoardWeb: Sendable {
 
     /// A one-time login link (`kcsync board login-link NAME`): a session, then the overview.
     func loginWithCode(_ code: String) -> Response {
-        guard let account = sessions.oneAtATime({ board.useLoginCode(code) }) else {
+        guard let account = board.useLoginCode(code) else {
             logger.notice("board login link refused")
             return BoardWeb.html(BoardPages.login(failed: true, next: "/", expiredLink: true), status: .unauthorized)
         }
@@ -167,8 +167,4 @@ final class SessionTable: Sendable {
     }
 
     func end(_ token: String) { _ = sessions.withLock { $0.removeValue(forKey: token) } }
-
-    /// Runs `body` alone: login codes are used one at a time (the codes file is read, then rewritten).
-    private let codes = Mutex(())
-    func oneAtATime<T: Sendable>(_ body: () -> T) -> T { codes.withLock { _ in body() } }
 }

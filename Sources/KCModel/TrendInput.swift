@@ -30,7 +30,7 @@ public struct TrendDraft: Sendable, Equatable {
     }
 
     /// The figure's identity: one per school × subject × period × group × metric.
-    public var key: String { "\(subjectArea.rawValue)|\(period)|\(group)|\(metric.rawValue)" }
+    public var key: String { TrendFigure.key(subjectArea, period, group, metric) }
 
     /// What is wrong with the draft, in Dutch; nil when it may be written.
     public func problem() -> String? {
@@ -179,8 +179,8 @@ public enum TrendCSV {
         return .success(drafts)
     }
 
-    /// A number with a decimal point or a decimal comma.
-    static func number(_ text: String) -> Double? {
+    /// A finite number with a decimal point or a decimal comma (`87.5`, `87,5`).
+    public static func number(_ text: String) -> Double? {
         Double(text.replacingOccurrences(of: ",", with: ".")).flatMap { $0.isFinite ? $0 : nil }
     }
 

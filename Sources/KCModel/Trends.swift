@@ -138,6 +138,13 @@ public struct TrendFigure: Sendable, Equatable {
     /// board view shows it (AVG: a small group's figure can point at pupils).
     public var isSuppressed: Bool { pupils < TrendSignals.minimumPupils }
 
+    /// The figure's identity at its school: one per subject × period × group × metric.
+    public var key: String { TrendFigure.key(subjectArea, period, group, metric) }
+
+    static func key(_ area: SubjectArea, _ period: Period, _ group: String, _ metric: TrendMetric) -> String {
+        "\(area.rawValue)|\(period)|\(group)|\(metric.rawValue)"
+    }
+
     /// The series this figure belongs to.
     public var series: SeriesKey { SeriesKey(school: school, subjectArea: subjectArea, group: group, metric: metric) }
 }
@@ -255,13 +262,17 @@ public struct BoardSignal: Sendable, Equatable, Codable {
     /// Suppressed figures (fewer than 10 pupils) take no part: the board never sees them.
     public static func signals(_ figures: [TrendFigure], asOf: Period? = nil) -> [BoardSignal] {
         let visible = figures.filter { !$0.isSuppressed && (asOf == nil || $0.period <= asOf!) }
-        let bySeries = Dictionary(grouping: visible, by: \.series)
+        return signals(series: Dictionary(grouping: visible, by: \.series).mapValues(TrendSignals.signals))
+    }
+
+    /// The signals across schools of series whose own signals are known (each series with at
+    /// least one figure the board may see): how many schools share each.
+    public static func signals(series bySeries: [SeriesKey: SeriesSignals]) -> [BoardSignal] {
         struct Topic: Hashable { var subjectArea: SubjectArea; var metric: TrendMetric; var kind: Kind }
         var hits: [Topic: (groups: Set<String>, schools: Set<String>)] = [:]
         var reporting: [String: Set<String>] = [:]
-        for (key, series) in bySeries {
+        for (key, signals) in bySeries {
             reporting["\(key.subjectArea.rawValue)|\(key.metric.rawValue)", default: []].insert(key.school)
-            let signals = TrendSignals.signals(series)
             var kinds: [Kind] = []
             if signals.direction == .falling { kinds.append(.falling) }
             if signals.underFloor == true { kinds.append(.underFloor) }

@@ -122,7 +122,7 @@ public struct AdviceBook: Sendable {
 
     @discardableResult
     func perform<T>(_ what: String, _ body: () throws(SyncError) -> T) throws(KCError) -> T {
-        do { return try body() } catch { throw KCError.engine(error, doing: what) }
+        try KCError.performing(what, body)
     }
 }
 

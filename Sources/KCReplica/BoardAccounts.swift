@@ -1,4 +1,6 @@
 import Crypto
+import SyncCore
+import Synchronization
 public import Foundation
 
 /// The board's accounts for its web pages and JSON API (`users.json` beside the board's
@@ -75,13 +77,13 @@ extension BoardReplica {
     }
 
     static func digest(salt: String, secret: String) -> String {
-        SHA256.hash(data: Data((salt + ":" + secret).utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data((salt + ":" + secret).utf8)))
     }
 
     /// `count` random bytes as hex.
     public static func randomHex(_ count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return Hex.encode((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }
 
@@ -107,6 +109,11 @@ extension BoardReplica {
         }
         let code = BoardReplica.randomHex(16)
         let now = Date()
+        try loginCodes.withLock { _ throws(KCError) in try saveLoginCode(code, account: name, now: now) }
+        return code
+    }
+
+    private func saveLoginCode(_ code: String, account name: String, now: Date) throws(KCError) {
         var codes = loadLoginCodes().filter { $0.expires > now }
         codes.append(LoginCode(hash: BoardReplica.digest(salt: "login", secret: code), account: name,
                                expires: now.addingTimeInterval(BoardReplica.loginCodeLifetime)))
@@ -116,13 +123,16 @@ extension BoardReplica {
         } catch {
             throw KCError(.storage, "login-codes.json kon niet worden opgeslagen.")
         }
-        return code
     }
 
     /// The account a login code belongs to, if it is valid; the code is used up.
     public func useLoginCode(_ code: String) -> String? {
         let hash = BoardReplica.digest(salt: "login", secret: code)
         let now = Date()
+        return loginCodes.withLock { _ in useLoginCode(hash: hash, now: now) }
+    }
+
+    private func useLoginCode(hash: String, now: Date) -> String? {
         let codes = loadLoginCodes()
         guard let match = codes.first(where: { $0.hash == hash && $0.expires > now }),
               accounts().contains(where: { $0.name == match.account }) else { return nil }

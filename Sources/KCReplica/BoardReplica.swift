@@ -27,8 +27,13 @@ public final class BoardReplica: Sendable {
     public let scope: Scope
     /// The data directory.
     public let directory: URL
+    /// The register as replica ids, shared with the admission policy.
+    let replicas: RegistryCache
+    /// Login codes are made and used one at a time (the codes file is read, then rewritten).
+    let loginCodes = Mutex(())
 
-    private init(store: ReplicaStore, board: String, directory: URL) throws(KCError) {
+    private init(store: ReplicaStore, board: String, directory: URL, replicas: RegistryCache) throws(KCError) {
+        self.replicas = replicas
         self.store = store
         self.board = board
         self.directory = directory
@@ -69,12 +74,13 @@ public final class BoardReplica: Sendable {
 
     private static func load(directory: URL, board: String) throws(KCError) -> BoardReplica {
         do {
+            let replicas = RegistryCache(url: directory.appendingPathComponent("schools.json"))
             let store = try ReplicaStore.open(path: KCReplica.databasePath(in: directory), schemas: KCSchemas.all,
-                                              policy: admission(registry: RegistryCache(url: directory.appendingPathComponent("schools.json"))))
+                                              policy: admission(registry: replicas))
             // The merged view asks for one subject over a window of periods.
             try store.ensureIndex("trend_view", type: KCSchemas.trendAnalysis.name, columns: ["scope", "subjectArea", "period"])
             try store.ensureIndex("trend_periods", type: KCSchemas.trendAnalysis.name, columns: ["scope", "period"])
-            return try BoardReplica(store: store, board: board, directory: directory)
+            return try BoardReplica(store: store, board: board, directory: directory, replicas: replicas)
         } catch let error as KCError {
             throw error
         } catch let error as SyncError {
@@ -144,11 +150,7 @@ public final class BoardReplica: Sendable {
     /// The replica ids of the keys registered for `school`: the only authors whose new
     /// changes a session of that school may bring.
     public func registeredReplicas(school: String) -> Set<ReplicaID> {
-        var out = Set<ReplicaID>()
-        for hex in registry()[school.uppercased()] ?? [] {
-            if let bytes = Hex.decode(hex), bytes.count == 32 { out.insert(ReplicaKey.replicaID(forPublicKey: bytes)) }
-        }
-        return out
+        replicas.replicas(of: school)
     }
 
     /// True when `publicKey` is registered for `school`.

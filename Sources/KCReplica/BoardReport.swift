@@ -117,6 +117,7 @@ public struct BoardReport: Codable, Sendable, Equatable {
         let figures = shown.isEmpty ? [] : try figures(store: store, scope: scope, subjectArea: subjectArea, periods: shown)
         let schools = Set(registered.map { $0.uppercased() }).union(figures.map(\.school)).sorted()
         var subjects: [Subject] = []
+        var shownSignals: [SeriesKey: SeriesSignals] = [:]
         for (area, ofArea) in Dictionary(grouping: figures, by: \.subjectArea).sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             var series: [Series] = []
             for (key, points) in Dictionary(grouping: ofArea, by: \.series).sorted(by: { $0.key < $1.key }) {
@@ -124,6 +125,7 @@ public struct BoardReport: Codable, Sendable, Equatable {
                 if let period, ordered.last?.period != period { continue }
                 let visible = ordered.filter { !$0.isSuppressed }
                 let signals = TrendSignals.signals(visible)
+                if !visible.isEmpty { shownSignals[key] = signals }
                 let latest = ordered.last!
                 series.append(Series(
                     school: key.school, group: key.group, metric: key.metric.rawValue, metricLabel: key.metric.label,
@@ -143,7 +145,8 @@ public struct BoardReport: Codable, Sendable, Equatable {
             let periods = Set(ofArea.map(\.period)).sorted().map(\.description)
             subjects.append(Subject(subjectArea: area.rawValue, periods: periods, series: series))
         }
-        let signals = BoardSignal.signals(figures, asOf: period).map {
+        // The board's signals come from the series shown, each computed once above.
+        let signals = BoardSignal.signals(series: shownSignals).map {
             Signal(kind: $0.kind.rawValue, subjectArea: $0.subjectArea.rawValue, metric: $0.metric.rawValue, groups: $0.groups,
                    schools: $0.schools, outOf: $0.outOf, text: $0.text)
         }

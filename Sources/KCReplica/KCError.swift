@@ -50,6 +50,11 @@ public struct KCError: Error, Sendable, CustomStringConvertible {
         return KCError(.storage, "Het lukte niet om \(what). Controleer de datamap en probeer het opnieuw.", underlying: error)
     }
 
+    /// Runs a store call, turning its errors into Dutch (`what` says what was being done).
+    static func performing<T>(_ what: String, _ body: () throws(SyncError) -> T) throws(KCError) -> T {
+        do { return try body() } catch { throw KCError.engine(error, doing: what) }
+    }
+
     public var description: String {
         if let underlying { return "\(message) [\(underlying)]" }
         return message

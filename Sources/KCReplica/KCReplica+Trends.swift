@@ -18,7 +18,7 @@ extension KCReplica {
                 throw KCError(.invalidInput, "Voor % 2F/1S hangt de signaleringswaarde af van de schoolweging. Stel hem eenmalig in met 'kcsync config floor-2f1s PERCENTAGE' of geef --floor. Er is niets opgeslagen.")
             }
         }
-        let existing = Dictionary(try trends(includeDeleted: false).map { ($0.draftKey, $0) }, uniquingKeysWith: { a, _ in a })
+        let existing = Dictionary(try trends(includeDeleted: false).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let school = configuration.school
         let floor2F1S = configuration.floor2F1S
         let t = KCReplica.trendType
@@ -128,9 +128,4 @@ extension KCReplica {
         do { try configuration.save(to: directory) } catch { throw KCError(.storage, "config.json kon niet worden bijgewerkt.") }
         return configuration
     }
-}
-
-extension TrendFigure {
-    /// The identity a draft of the same figure has.
-    var draftKey: String { "\(subjectArea.rawValue)|\(period)|\(group)|\(metric.rawValue)" }
 }

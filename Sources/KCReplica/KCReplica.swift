@@ -115,7 +115,7 @@ public final class KCReplica: Sendable {
     /// Runs a store call, turning its errors into Dutch.
     @discardableResult
     func perform<T>(_ what: String, _ body: () throws(SyncError) -> T) throws(KCError) -> T {
-        do { return try body() } catch { throw KCError.engine(error, doing: what) }
+        try KCError.performing(what, body)
     }
 
     // MARK: - Ids

@@ -1,10 +1,10 @@
-public import Foundation
+import Foundation
 import HummingbirdWSClient
 public import KCReplica
 public import Logging
 public import NIOSSL
 public import ServiceLifecycle
-public import SyncCore
+import SyncCore
 import SyncStore
 public import SyncNet
 import SyncProtocol

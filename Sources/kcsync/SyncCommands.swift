@@ -41,7 +41,7 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             let value: Double?
             if percent.lowercased() == "geen" { value = nil } else {
-                guard let number = Double(percent.replacingOccurrences(of: ",", with: ".")) else {
+                guard let number = TrendCSV.number(percent) else {
                     throw ValidationError("'\(percent)' is geen getal; geef een percentage zoals 52,5.")
                 }
                 value = number

@@ -27,7 +27,7 @@ struct TrendCommand: ParsableCommand {
 
     static func parseNumber(_ text: String?, option: String) throws -> Double? {
         guard let text else { return nil }
-        guard let value = Double(text.replacingOccurrences(of: ",", with: ".")), value.isFinite else {
+        guard let value = TrendCSV.number(text) else {
             throw ValidationError("\(option): '\(text)' is geen getal.")
         }
         return value
