@@ -17,7 +17,7 @@ struct BoardReportTests {
         let periods = (2020..<2025).flatMap { year in ["M", "E"].map { Period("\(year)-\(year + 1) \($0)")! } }
         let values: [Double] = [50, 51, 50, 52, 51, 50, 48, 46, 44, 42]
         let t = KCSchemas.trendAnalysis.name
-        try school.store.transaction { tx throws(SyncError) in
+        _ = try school.store.transaction { tx throws(SyncError) in
             try tx.change(in: school.boardScope) { b throws(SyncError) in
                 for (period, value) in zip(periods, values) {
                     let id = b.newEntity(type: t)

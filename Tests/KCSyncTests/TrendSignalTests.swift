@@ -45,7 +45,7 @@ struct TrendSignalTests {
         #expect(growth.underAmbition == nil)
     }
 
-    @Test func theBoardCountsSchoolsThatShareASignal() {
+    @Test func theBoardCountsSchoolsThatShareASignal() throws {
         var figures: [TrendFigure] = []
         for school in ["03AB", "07EF", "11JK", "15NP"] {
             figures += TrendSignalTests.series(school, group: "6", [55, 52, 48, 44])
@@ -55,10 +55,10 @@ struct TrendSignalTests {
             figures += TrendSignalTests.series(school, group: "6", [50, 52, 49, 51])
         }
         let signals = BoardSignal.signals(figures)
-        let falling = try? #require(signals.first { $0.kind == .falling })
-        #expect(falling?.schools == ["03AB", "07EF", "11JK", "15NP"])
-        #expect(falling?.outOf == 11)
-        #expect(falling?.text == "dalende trend begrijpend lezen groep 6–7 (% niveau I–II) bij 4 van 11 scholen")
+        let falling = try #require(signals.first(where: { $0.kind == .falling }))
+        #expect(falling.schools == ["03AB", "07EF", "11JK", "15NP"])
+        #expect(falling.outOf == 11)
+        #expect(falling.text == "dalende trend begrijpend lezen groep 6–7 (% niveau I–II) bij 4 van 11 scholen")
     }
 
     @Test func aSignalAsOfAnEarlierPeriodIgnoresLaterFigures() {
