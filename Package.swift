@@ -122,7 +122,7 @@ let package = Package(
         ),
         .target(
             name: "SyncTestKit",
-            dependencies: ["SyncCore", "SyncProtocol", "SyncStore"],
+            dependencies: ["SyncCore", "SyncProtocol", "SyncStore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: upcoming
         ),
         .executableTarget(
@@ -185,12 +185,15 @@ let package = Package(
         .testTarget(
             name: "NetTests",
             dependencies: [
-                "SyncCore", "SyncProtocol", "SyncStore", "SyncNet", "KCModel", "KCReplica", "BoardServer", "SchoolDaemon",
+                "SyncCore", "SyncProtocol", "SyncStore", "SyncNet", "KCModel", "KCReplica", "BoardServer", "SchoolDaemon", "SyncTestKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: upcoming
         ),

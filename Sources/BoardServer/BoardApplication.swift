@@ -11,6 +11,14 @@ import SyncCore
 import SyncStore
 public import SyncNet
 import SyncProtocol
+import Synchronization
+
+/// The school a session speaks for, once its handshake is done (for the refusal records).
+final class SessionLink: Sendable {
+    private let school = Mutex<String?>(nil)
+    func set(_ value: String) { school.withLock { $0 = value } }
+    func get() -> String? { school.withLock { $0 } }
+}
 
 /// Builds the board server's application: the sync endpoint `/sync` (WebSocket), `/health`,
 /// `/metrics` (Prometheus text, from `metrics`), and the merged view as pages (`/`, `/login`)
@@ -33,10 +41,24 @@ public func buildBoardApplication(
                                     onServerRunning: onServerRunning, routes: web.register(on:)) { inbound, outbound, logger in
         let session = SyncSession(role: .server(audience: board.scope.name), key: board.store.key, school: "", board: board.board,
                                   nonce: SessionRunner.nonce())
+        let link = SessionLink()
         let runner = SessionRunner(store: board.store, notifier: notifier, logger: logger, authorize: { peer in
-            guard peer.board == board.board, board.isRegistered(school: peer.school, publicKey: peer.publicKey) else { return nil }
+            // Admitted: a replica whose membership of one of this board's schools the stored
+            // statements (or those it presented, checked against them) prove.
+            guard peer.board == board.board, board.isMember(peer.replica) else { return nil }
             return [board.scope]
-        }, authors: { peer in board.registeredReplicas(school: peer.school) })
+        }, admitted: { peer in board.isMember(peer.replica) }, onEvent: { event in
+            switch event {
+            case .established(let peer, _):
+                link.set((try? board.store.trust())?.authority(of: peer.replica)?.school ?? peer.replica.hex)
+            case .refusedHere(let scope, let refusals):
+                try? board.store.recordRefusals(refusals, link: link.get() ?? "unknown", direction: "received", scope: scope)
+            case .refusedByPeer(let scope, let refusals):
+                try? board.store.recordRefusals(refusals, link: link.get() ?? "unknown", direction: "sent", scope: scope)
+            default:
+                break
+            }
+        })
         _ = await runner.run(session, inbound: inbound, outbound: outbound)
     }
 }

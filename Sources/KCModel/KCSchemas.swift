@@ -1,11 +1,12 @@
 public import SyncCore
 
 /// The record types of the kc domain, as record schemas for the engine. Field names are
-/// English; stored enum values are the Dutch words of ../shared/DOMAIN.md.
+/// English; stored enum values are the Dutch words of ../shared/DOMAIN.md. Identity fields
+/// (`school`, `source`, a reaction's `advice`) are immutable: set at creation, never changed.
 public enum KCSchemas {
     /// Notitie: a kc'er's note, in one of the three roles.
     public static let note = RecordSchema(name: "note", fields: [
-        FieldSchema("school", .register(.text)),
+        FieldSchema("school", .register(.text), immutable: true),
         FieldSchema("author", .register(.text)),
         FieldSchema("role", .register(.text)),
         FieldSchema("category", .register(.text)),
@@ -23,12 +24,12 @@ public enum KCSchemas {
         FieldSchema("visibility", .register(.text)),
         FieldSchema("retainUntil", .register(.day)),
         FieldSchema("boardCopy", .register(.id)),
-        FieldSchema("source", .register(.id)),
+        FieldSchema("source", .register(.id), immutable: true),
     ])
 
     /// Afspraak: who does what, and when.
     public static let agreement = RecordSchema(name: "agreement", fields: [
-        FieldSchema("school", .register(.text)),
+        FieldSchema("school", .register(.text), immutable: true),
         FieldSchema("title", .register(.text)),
         FieldSchema("description", .text),
         FieldSchema("owner", .register(.text)),
@@ -42,12 +43,12 @@ public enum KCSchemas {
         FieldSchema("participants", .set(.text)),
         FieldSchema("visibility", .register(.text)),
         FieldSchema("boardCopy", .register(.id)),
-        FieldSchema("source", .register(.id)),
+        FieldSchema("source", .register(.id), immutable: true),
     ])
 
     /// Trendanalyse: aggregated indicators of one school × subject × period × group, never pupil rows.
     public static let trendAnalysis = RecordSchema(name: "trendAnalysis", fields: [
-        FieldSchema("school", .register(.text)),
+        FieldSchema("school", .register(.text), immutable: true),
         FieldSchema("subjectArea", .register(.text)),
         FieldSchema("period", .register(.text)),
         FieldSchema("group", .register(.text)),
@@ -61,13 +62,13 @@ public enum KCSchemas {
         FieldSchema("actions", .text),
         FieldSchema("visibility", .register(.text)),
         FieldSchema("boardCopy", .register(.id)),
-        FieldSchema("source", .register(.id)),
+        FieldSchema("source", .register(.id), immutable: true),
     ])
 
     /// Trendadvies: written for the whole board.
     public static let trendAdvice = RecordSchema(name: "trendAdvice", fields: [
         FieldSchema("author", .register(.text)),
-        FieldSchema("school", .register(.text)),
+        FieldSchema("school", .register(.text), immutable: true),
         FieldSchema("period", .register(.text)),
         FieldSchema("subjectArea", .register(.text)),
         FieldSchema("schools", .set(.text)),
@@ -79,8 +80,8 @@ public enum KCSchemas {
 
     /// Reactie: a school's answer to a trend advice.
     public static let adviceResponse = RecordSchema(name: "adviceResponse", fields: [
-        FieldSchema("advice", .register(.id)),
-        FieldSchema("school", .register(.text)),
+        FieldSchema("advice", .register(.id), immutable: true),
+        FieldSchema("school", .register(.text), immutable: true),
         FieldSchema("reaction", .register(.text)),
         FieldSchema("comment", .register(.text)),
         FieldSchema("agreement", .register(.id)),

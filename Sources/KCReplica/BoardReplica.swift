@@ -1,5 +1,6 @@
 public import Foundation
 import KCModel
+import GRDB
 import SyncProtocol
 import Synchronization
 #if canImport(Glibc)
@@ -9,7 +10,8 @@ public import SyncCore
 public import SyncStore
 
 /// The board's replica: the board scope of all its schools, and the register of the schools'
-/// replica keys (`schools.json`), which decides who may sync.
+/// replica keys as membership statements the board signs (in the replica database), which
+/// decides who may sync and who may write what.
 public final class BoardReplica: Sendable {
     /// What `config.json` of a board data directory holds.
     public struct Configuration: Codable, Sendable, Equatable {
@@ -27,13 +29,10 @@ public final class BoardReplica: Sendable {
     public let scope: Scope
     /// The data directory.
     public let directory: URL
-    /// The register as replica ids, shared with the admission policy.
-    let replicas: RegistryCache
     /// Login codes are made and used one at a time (the codes file is read, then rewritten).
     let loginCodes = Mutex(())
 
-    private init(store: ReplicaStore, board: String, directory: URL, replicas: RegistryCache) throws(KCError) {
-        self.replicas = replicas
+    private init(store: ReplicaStore, board: String, directory: URL) throws(KCError) {
         self.store = store
         self.board = board
         self.directory = directory
@@ -53,7 +52,6 @@ public final class BoardReplica: Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(Configuration(board: board, role: "board")).write(to: directory.appendingPathComponent("config.json"), options: .atomic)
-            try encoder.encode([String: [String]]()).write(to: directory.appendingPathComponent("schools.json"), options: .atomic)
         } catch {
             throw KCError(.storage, "De map \(directory.path) kon niet worden aangemaakt: \(error.localizedDescription)")
         }
@@ -74,13 +72,15 @@ public final class BoardReplica: Sendable {
 
     private static func load(directory: URL, board: String) throws(KCError) -> BoardReplica {
         do {
-            let replicas = RegistryCache(url: directory.appendingPathComponent("schools.json"))
             let store = try ReplicaStore.open(path: KCReplica.databasePath(in: directory), schemas: KCSchemas.all,
-                                              policy: admission(registry: replicas))
+                                              policy: KCReplica.admission)
+            try store.establishIdentity(board: board, school: "")
             // The merged view asks for one subject over a window of periods.
             try store.ensureIndex("trend_view", type: KCSchemas.trendAnalysis.name, columns: ["scope", "subjectArea", "period"])
             try store.ensureIndex("trend_periods", type: KCSchemas.trendAnalysis.name, columns: ["scope", "period"])
-            return try BoardReplica(store: store, board: board, directory: directory, replicas: replicas)
+            let replica = try BoardReplica(store: store, board: board, directory: directory)
+            try replica.importRegistryFile()
+            return replica
         } catch let error as KCError {
             throw error
         } catch let error as SyncError {
@@ -90,100 +90,88 @@ public final class BoardReplica: Sendable {
         }
     }
 
-    private var registryURL: URL { directory.appendingPathComponent("schools.json") }
+    /// The board's public key as 64 hex digits: what each school pins (`kcsync init
+    /// --board-key`, `kcsync config board-key`) so that no other server can pass for the board.
+    public var publicKeyHex: String { Hex.encode(store.key.publicKey) }
 
-    /// The board's admission policy: the AVG rule of every kc replica, and a school's records
-    /// only from that school's own replicas. A record naming a school (a shared note,
-    /// agreement or figure, an advice written at a school, a reaction) is refused when the
-    /// replica that wrote the change is not registered for that school, so no school writes
-    /// in another's name, not even through a relay.
-    static func admission(registry: RegistryCache) -> ReplicaStore.AdmissionPolicy {
-        ReplicaStore.AdmissionPolicy(authored: { scope, group, state, author throws(SyncError) in
-            try PrivacyPolicy.check(scope: scope, type: group.type, state: state)
-            guard scope.kind == .board, let school = state.value(of: "school")?.text, !school.isEmpty else { return }
-            guard registry.replicas(of: school).contains(author) else {
-                throw SyncError(.scopeNotAllowed, "a \(group.type) of school \(school) written by replica \(author.hex.prefix(8)), which is not registered for that school")
-            }
-        })
-    }
-
-    /// School (BRIN) → the hex public keys registered for it.
+    /// School (BRIN) → the hex public keys of its members: those the board registered, and
+    /// those a member admitted (a laptop).
     public func registry() -> [String: [String]] {
-        guard let data = try? Data(contentsOf: registryURL),
-              let registry = try? JSONDecoder().decode([String: [String]].self, from: data) else { return [:] }
-        return registry
-    }
-
-    private func save(_ registry: [String: [String]]) throws(KCError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        do { try encoder.encode(registry).write(to: registryURL, options: .atomic) } catch {
-            throw KCError(.storage, "Het register van scholen kon niet worden opgeslagen.")
+        guard let trust = try? store.trust(), let statements = try? store.memberships() else { return [:] }
+        var keys: [ReplicaID: [UInt8]] = [:]
+        for statement in statements { keys[statement.statement.memberReplica] = statement.statement.memberKey }
+        var registry: [String: [String]] = [:]
+        for (replica, school) in trust.members {
+            if let key = keys[replica] { registry[school, default: []].append(Hex.encode(key)) }
         }
+        return registry.mapValues { $0.sorted() }
     }
 
-    /// Registers a replica key (64 hex digits, from `kcsync key`) for a school.
+    /// Registers a replica key (64 hex digits, from `kcsync key`) for a school: the board signs
+    /// a membership statement, which reaches every school with the next sync.
     public func register(school: String, key: String) throws(KCError) {
         guard Scope.isValidBRIN(school) else {
             throw KCError(.invalidInput, "'\(school)' is geen geldig BRIN-nummer: verwacht 2 cijfers en 2 letters, bijvoorbeeld 12AB.")
         }
         let key = key.lowercased()
-        guard key.count == 64, key.allSatisfy(\.isHexDigit) else {
+        guard key.count == 64, let bytes = Hex.decode(key), bytes.count == 32 else {
             throw KCError(.invalidInput, "Een sleutel is 64 hexadecimale tekens; kopieer hem uit 'kcsync key' op de school.")
         }
-        var registry = registry()
-        var keys = registry[school.uppercased(), default: []]
-        if !keys.contains(key) { keys.append(key) }
-        registry[school.uppercased()] = keys
-        try save(registry)
+        guard bytes != store.key.publicKey else { throw KCError(.invalidInput, "Dat is de sleutel van het bestuur zelf.") }
+        if let current = (try? store.trust())?.members[ReplicaKey.replicaID(forPublicKey: bytes)], current != school.uppercased() {
+            throw KCError(.refused, "Deze sleutel hoort al bij school \(current). Verwijder hem daar eerst (kcsync board remove-school \(current)).")
+        }
+        try KCError.performing("de sleutel te registreren") { () throws(SyncError) in
+            try store.issueMembership(school: school.uppercased(), memberKey: bytes)
+        }
     }
 
-    /// Removes a school and all its keys: its replicas get nothing from now on.
+    /// Removes a school: the board revokes every key of its members (also the ones a member
+    /// admitted), its open sessions close, and its replicas get nothing from now on.
     public func remove(school: String) throws(KCError) {
-        var registry = registry()
-        guard registry.removeValue(forKey: school.uppercased()) != nil else {
+        let school = school.uppercased()
+        guard let keys = registry()[school], !keys.isEmpty else {
             throw KCError(.notFound, "School \(school) staat niet in het register.")
         }
-        try save(registry)
-    }
-
-    /// The replica ids of the keys registered for `school`: the only authors whose new
-    /// changes a session of that school may bring.
-    public func registeredReplicas(school: String) -> Set<ReplicaID> {
-        replicas.replicas(of: school)
-    }
-
-    /// True when `publicKey` is registered for `school`.
-    public func isRegistered(school: String, publicKey: [UInt8]) -> Bool {
-        registry()[school.uppercased()]?.contains(Hex.encode(publicKey)) ?? false
-    }
-}
-
-/// The register of school keys as replica ids, read again whenever `schools.json` changes
-/// (the admission policy asks for every received change).
-final class RegistryCache: Sendable {
-    let url: URL
-    private let cached = Mutex<(stamp: String, replicas: [String: Set<ReplicaID>])>(("never read", [:]))
-
-    init(url: URL) { self.url = url }
-
-    func replicas(of school: String) -> Set<ReplicaID> {
-        // stat(2) directly: this runs for every change the board applies, and FileManager's
-        // attributes call builds a dictionary each time.
-        var info = stat()
-        let stamp = stat(url.path, &info) == 0 ? "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)|\(info.st_size)" : ""
-        return cached.withLock { cache in
-            if cache.stamp != stamp {
-                var replicas: [String: Set<ReplicaID>] = [:]
-                if let data = try? Data(contentsOf: url), let registry = try? JSONDecoder().decode([String: [String]].self, from: data) {
-                    for (brin, keys) in registry {
-                        replicas[brin.uppercased()] = Set(keys.compactMap { Hex.decode($0) }.filter { $0.count == 32 }.map(ReplicaKey.replicaID(forPublicKey:)))
-                    }
-                }
-                cache = (stamp, replicas)
+        try KCError.performing("de school te verwijderen") { () throws(SyncError) in
+            for key in keys {
+                try store.issueMembership(school: school, memberKey: Hex.decode(key) ?? [], revoked: true)
             }
-            return cache.replicas[school.uppercased()] ?? []
         }
+    }
+
+    /// For each school, when the newest change the board holds from its replicas was made.
+    public func latestChangeBySchool() -> [String: Date] {
+        guard let trust = try? store.trust() else { return [:] }
+        var latest: [String: Date] = [:]
+        for (replica, school) in trust.members {
+            guard let millis = try? store.read({ db in
+                try Int64.fetchOne(db, sql: """
+                    SELECT MAX(head.timestamp) FROM head JOIN replica ON replica.id = head.replica WHERE replica.replica = ?
+                    """, arguments: [Data(replica.bytes)])
+            }) ?? nil else { continue }
+            let date = Date(timeIntervalSince1970: Double(Timestamp(rawValue: UInt64(bitPattern: millis)).millis) / 1000)
+            latest[school] = max(latest[school] ?? date, date)
+        }
+        return latest
+    }
+
+    /// True when `replica` is a member of a school of this board (and so may sync).
+    public func isMember(_ replica: ReplicaID) -> Bool {
+        (try? store.trust())?.authority(of: replica)?.school != nil
+    }
+
+    /// Moves a `schools.json` of an older kcsync into signed statements, then removes it.
+    private func importRegistryFile() throws(KCError) {
+        let url = directory.appendingPathComponent("schools.json")
+        guard let data = try? Data(contentsOf: url) else { return }
+        guard let old = try? JSONDecoder().decode([String: [String]].self, from: data) else {
+            throw KCError(.storage, "schools.json in \(directory.path) is onleesbaar; herstel of verwijder het bestand.")
+        }
+        for (school, keys) in old {
+            for key in keys { try register(school: school, key: key) }
+        }
+        try? FileManager.default.removeItem(at: url)
     }
 }
 
@@ -193,12 +181,25 @@ extension KCReplica {
         Hex.encode(store.key.publicKey)
     }
 
+    /// Pins the board's key (64 hex digits, from `kcsync board key` on the board server): from
+    /// now on this replica syncs only with a server that proves it holds that key.
+    public func setBoardKey(_ hex: String) throws(KCError) {
+        guard let bytes = Hex.decode(hex.lowercased()), bytes.count == 32 else {
+            throw KCError(.invalidInput, "De sleutel van het bestuur is 64 hexadecimale tekens; kopieer hem uit 'kcsync board key' op de server.")
+        }
+        try perform("de sleutel van het bestuur vast te leggen") { () throws(SyncError) in try store.pinBoardKey(bytes, source: "given") }
+    }
+
+    /// The board's key as pinned here (hex), and how it became known: `given`, `firstContact`
+    /// (learnt on the first sync: compare it with `kcsync board key` on the server) or `peer`.
+    public var boardKey: (key: String, source: String)? {
+        guard let trust = try? store.trust(), let key = trust.boardKey else { return nil }
+        return (Hex.encode(key), trust.boardKeySource ?? "given")
+    }
+
     /// Sets (or clears) the board server's address.
     public func setBoardURL(_ url: String?) throws(KCError) -> ReplicaConfiguration {
-        if let url, !(url.hasPrefix("ws://") || url.hasPrefix("wss://")) {
-            throw KCError(.invalidInput, "Het adres van het bestuur begint met ws:// of wss://, bijvoorbeeld ws://bestuur.example:8450.")
-        }
-        if let url { try KCReplica.checkTLSHost(url) }
+        if let url { try KCReplica.checkLinkURL(url, what: "Het adres van het bestuur") }
         var configuration = configuration
         configuration.boardURL = url
         do { try configuration.save(to: directory) } catch {

@@ -44,6 +44,12 @@ public struct KCError: Error, Sendable, CustomStringConvertible {
         if error.code == .erased {
             return KCError(.refused, "Dit record is gewist (AVG) en kan niet meer worden gewijzigd.", underlying: error)
         }
+        if error.code == .notOwner {
+            return KCError(.refused, "Dit record hoort bij een andere school of bij het bestuur; alleen de eigenaar mag het wijzigen. Er is niets veranderd.", underlying: error)
+        }
+        if error.code == .notMember {
+            return KCError(.refused, "Deze replica is (nog) niet bekend als replica van een school van dit bestuur. Er is niets veranderd.", underlying: error)
+        }
         if error.code == .scopeNotAllowed {
             return KCError(.refused, "Dit mag niet naar het bestuur: \(error.message).", underlying: error)
         }

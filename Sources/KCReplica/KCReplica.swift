@@ -28,10 +28,31 @@ public final class KCReplica: Sendable {
         directory.appendingPathComponent("replica.db").path
     }
 
-    /// The admission policy every kc replica installs: the AVG rule for board scopes.
-    public static let admission = ReplicaStore.AdmissionPolicy { scope, group, state throws(SyncError) in
-        try PrivacyPolicy.check(scope: scope, type: group.type, state: state)
-    }
+    /// The admission policy every kc replica (and the board) installs, on top of the engine's
+    /// scope binding and ownership: in a board scope only the kc record types and their known
+    /// fields, the AVG rule (nothing pupil-level or sensitive), and a record's `school` is the
+    /// school of the replica that writes it (empty only for the board's own records), so no
+    /// school writes in another's name and no school writes as the board.
+    public static let admission = ReplicaStore.AdmissionPolicy(request: { request throws(SyncError) in
+        let scope = request.scope
+        let group = request.group
+        guard scope.kind == .board else { return }
+        guard let schema = KCSchemas.all.first(where: { $0.name == group.type }) else {
+            throw SyncError(.scopeNotAllowed, "a record of unknown type '\(group.type.prefix(64))' may not enter \(scope)")
+        }
+        for op in group.operations where !op.field.isEmpty && schema.field(op.field) == nil {
+            throw SyncError(.schemaViolation, "\(group.type) has no field '\(op.field.prefix(64))'; unknown fields may not enter \(scope)")
+        }
+        try PrivacyPolicy.check(scope: scope, type: group.type, state: request.state)
+        guard let authority = request.authority, schema.field("school") != nil else { return }
+        let named = request.state.value(of: "school")?.text ?? ""
+        let writer = authority.school ?? ""
+        guard named == writer else {
+            throw SyncError(.notOwner, named.isEmpty
+                ? "a \(group.type) without a school may come only from the board; \(authority) wrote it"
+                : "a \(group.type) of school \(named) written by \(authority); only that school's replicas may write it")
+        }
+    })
 
     private init(store: ReplicaStore, configuration: ReplicaConfiguration, directory: URL,
                  today: @escaping @Sendable () -> Int32) throws(KCError) {
@@ -55,9 +76,13 @@ public final class KCReplica: Sendable {
     /// Creates a new replica for `school` of `board` in `directory` (created with owner-only
     /// permissions). Refuses if a replica is there already.
     public static func create(
-        in directory: URL, school: String, board: String, boardURL: String? = nil,
+        in directory: URL, school: String, board: String, boardURL: String? = nil, boardKey: [UInt8]? = nil,
         today: @escaping @Sendable () -> Int32 = KCReplica.systemToday
     ) throws(KCError) -> KCReplica {
+        if let boardURL { try checkLinkURL(boardURL, what: "Het adres van het bestuur") }
+        if let boardKey, boardKey.count != 32 {
+            throw KCError(.invalidInput, "De sleutel van het bestuur is 64 hexadecimale tekens; kopieer hem uit 'kcsync board key' op de server.")
+        }
         guard Scope.isValidBRIN(school) else {
             throw KCError(.invalidInput, "'\(school)' is geen geldig BRIN-nummer: verwacht 2 cijfers en 2 letters, bijvoorbeeld 12AB.")
         }
@@ -80,6 +105,7 @@ public final class KCReplica: Sendable {
         do {
             try replica.store.addScope(replica.schoolScope)
             try replica.store.addScope(replica.boardScope)
+            if let boardKey { try replica.store.pinBoardKey(boardKey, source: "given") }
         } catch {
             throw KCError.engine(error, doing: "de replica aan te maken")
         }
@@ -102,7 +128,11 @@ public final class KCReplica: Sendable {
                              today: @escaping @Sendable () -> Int32) throws(KCError) -> KCReplica {
         do {
             let store = try ReplicaStore.open(path: databasePath(in: directory), schemas: KCSchemas.all, policy: admission)
-            return try KCReplica(store: store, configuration: configuration, directory: directory, today: today)
+            // Who this replica is, in the database (replicas made before the trust model learn it here).
+            try store.establishIdentity(board: configuration.board, school: configuration.school)
+            let replica = try KCReplica(store: store, configuration: configuration, directory: directory, today: today)
+            try replica.importPeersFile()
+            return replica
         } catch let error as KCError {
             throw error
         } catch let error as SyncError {

@@ -105,13 +105,21 @@ public enum SchoolDaemon {
                                        onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) throws -> some Service {
         try buildSyncApplication(host: host, port: port, serverName: "kcsync-peer", logger: logger, metrics: metrics,
                                  onServerRunning: onServerRunning) { inbound, outbound, logger in
+            let chain = ((try? replica.store.membershipChain(for: replica.store.replicaID)) ?? []).map { $0.serialized() }
             let session = SyncSession(role: .server(audience: "replica/\(replica.store.replicaID.hex)"), key: replica.store.key,
-                                      school: replica.configuration.school, board: replica.configuration.board, nonce: SessionRunner.nonce())
+                                      school: replica.configuration.school, board: replica.configuration.board, nonce: SessionRunner.nonce(),
+                                      memberships: chain)
             let peerKey = SharedKey()
             let runner = SessionRunner(store: replica.store, notifier: notifier, logger: logger, authorize: { peer in
-                replica.peerScopes(publicKey: peer.publicKey, school: peer.school, board: peer.board)
+                peer.board == replica.configuration.board ? replica.peerScopes(replica: peer.replica) : nil
+            }, admitted: { peer in
+                replica.peerScopes(replica: peer.replica) != nil
             }, onEvent: { event in
                 switch event {
+                case .refusedHere(let scope, let refusals):
+                    if let key = peerKey.get() { try? replica.store.recordRefusals(refusals, link: key, direction: "received", scope: scope) }
+                case .refusedByPeer(let scope, let refusals):
+                    if let key = peerKey.get() { try? replica.store.recordRefusals(refusals, link: key, direction: "sent", scope: scope) }
                 case .established(let peer, _):
                     let key = Hex.encode(peer.publicKey)
                     peerKey.set(key)

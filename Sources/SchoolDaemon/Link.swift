@@ -33,6 +33,14 @@ public enum LinkTarget: Sendable, Equatable {
         case .peer(let peer): "peer \(peer.replica.prefix(8))"
         }
     }
+
+    /// How the store's refusal records name the link: `board`, or the peer's key.
+    public var linkID: String {
+        switch self {
+        case .board: "board"
+        case .peer(let peer): peer.publicKey
+        }
+    }
 }
 
 /// What one sync on a link moved.
@@ -109,12 +117,30 @@ public struct LinkService: Service {
         replica: KCReplica, target: LinkTarget, notifier: ChangeNotifier, logger: Logger, status: StatusFile?,
         stopWhenCaughtUp: Bool, onEvent: @escaping @Sendable (SessionEvent) -> Void = { _ in }
     ) async -> LinkOutcome {
+        if let problem = LinkService.addressProblem(target.url) {
+            return LinkOutcome(target: target, received: 0, sent: 0, error: problem)
+        }
         let counts = Mutex((received: 0, sent: 0))
-        let runner = SessionRunner(store: replica.store, notifier: notifier, logger: logger, onEvent: { event in
+        let store = replica.store
+        let link = target.linkID
+        let runner = SessionRunner(store: store, notifier: notifier, logger: logger, exclusions: { scope in
+            (try? store.excludedChains(link: link, scope: scope)) ?? VersionVector()
+        }, onEvent: { event in
             switch event {
-            case .established:
+            case .established(let peer, _):
+                LinkService.learnBoardKey(replica: replica, target: target, server: peer, logger: logger)
                 // A one-shot sync records what it learned, not a link state a daemon owns.
                 if !stopWhenCaughtUp { record(status, target) { $0.state = "connected"; $0.lastError = nil } }
+            case .refusedByPeer(let scope, let refusals):
+                do { try store.recordRefusals(refusals, link: link, direction: "sent", scope: scope) } catch {
+                    logger.error("could not record refusals", metadata: ["error": "\(error)"])
+                }
+            case .refusedHere(let scope, let refusals):
+                do { try store.recordRefusals(refusals, link: link, direction: "received", scope: scope) } catch {
+                    logger.error("could not record refusals", metadata: ["error": "\(error)"])
+                }
+            case .peerHolds(let scope, let vector):
+                try? store.clearRefusals(link: link, direction: "sent", scope: scope, heldBy: vector)
             case .caughtUp:
                 let vector = (try? replica.store.versionVector(replica.boardScope)) ?? VersionVector()
                 record(status, target) {
@@ -130,7 +156,10 @@ public struct LinkService: Service {
         let role: SyncSession.Role
         switch target {
         case .board:
-            role = .client(scopes: [replica.boardScope], audience: replica.boardScope.name, pinnedServerKey: nil)
+            // The board's key, once pinned, is the only one accepted: another server on the
+            // board's address gets no session.
+            role = .client(scopes: [replica.boardScope], audience: replica.boardScope.name,
+                           pinnedServerKey: replica.boardKey.flatMap { Hex.decode($0.key) })
         case .peer(let peer):
             role = .client(scopes: [replica.schoolScope, replica.boardScope], audience: "replica/\(peer.replica)",
                            pinnedServerKey: peer.publicKeyBytes)
@@ -150,8 +179,9 @@ public struct LinkService: Service {
                 try await WebSocketClient.connect(url: address, configuration: settings, tlsConfiguration: tls,
                                                   logger: logger) { inbound, outbound, _ in
                     started()
+                    let chain = ((try? replica.store.membershipChain(for: replica.store.replicaID)) ?? []).map { $0.serialized() }
                     let session = SyncSession(role: role, key: replica.store.key, school: replica.configuration.school,
-                                              board: replica.configuration.board, nonce: SessionRunner.nonce())
+                                              board: replica.configuration.board, nonce: SessionRunner.nonce(), memberships: chain)
                     let error = await runner.run(session, inbound: inbound, outbound: outbound, stopWhenCaughtUp: stopWhenCaughtUp)
                     closing.error.withLock { $0 = error }
                     closing.ended.withLock { $0 = true }
@@ -167,6 +197,37 @@ public struct LinkService: Service {
         if let error { logger.info("link ended", metadata: ["url": "\(target.url)", "error": "\(error)"]) }
         let (received, sent) = counts.withLock { $0 }
         return LinkOutcome(target: target, received: received, sent: sent, error: error)
+    }
+
+    /// Why a link may not use `url` (cleartext to another machine), or nil. Checked again at
+    /// every connect, for addresses set by an older kcsync.
+    static func addressProblem(_ url: String) -> String? {
+        guard url.hasPrefix("ws://") else { return nil }
+        guard let host = URL(string: url)?.host, KCReplica.isLoopback(host) else {
+            return "refused to connect to \(url): ws:// is unencrypted and allowed only to this machine; use wss://"
+        }
+        return nil
+    }
+
+    /// On the first contact with the board, pins the key it proved it holds; from a peer of
+    /// this school (pinned by its key), learns the board's key from the root of the peer's
+    /// membership chain. Either way only when no key is pinned yet; `kcsync status` shows the
+    /// key and how it was learnt, so IT can compare it with `kcsync board key`.
+    static func learnBoardKey(replica: KCReplica, target: LinkTarget, server: SyncSession.Peer, logger: Logger) {
+        guard replica.boardKey == nil else { return }
+        switch target {
+        case .board:
+            do {
+                try replica.store.pinBoardKey(server.publicKey, source: "firstContact")
+                logger.notice("pinned the board's key on first contact", metadata: ["key": "\(Hex.encode(server.publicKey))"])
+            } catch {
+                logger.error("could not pin the board's key", metadata: ["error": "\(error)"])
+            }
+        case .peer:
+            let chain = server.memberships.compactMap { try? SignedMembership(serialized: $0) }
+            guard let root = MembershipRoster.root(of: chain) else { return }
+            try? replica.store.pinBoardKey(root, source: "peer")
+        }
     }
 
     /// Seconds from starting to connect until the WebSocket is up (TCP, TLS and the upgrade).

@@ -73,10 +73,14 @@ public struct FieldSchema: Hashable, Sendable {
     public var name: String
     /// Its CRDT.
     public var kind: Kind
+    /// An identity field (a register): set when the record is created and never changed
+    /// after, by anyone. Receivers refuse a change that assigns it a second time.
+    public var immutable: Bool
 
-    /// Creates a field.
-    public init(_ name: String, _ kind: Kind) {
+    /// Creates a field; `immutable` makes it an identity field.
+    public init(_ name: String, _ kind: Kind, immutable: Bool = false) {
         self.name = name
         self.kind = kind
+        self.immutable = immutable
     }
 }

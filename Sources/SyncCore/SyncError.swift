@@ -10,6 +10,7 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
             case malformedChange, badSignature, brokenChain, sequenceGap, forkedChain
             case unknownReplica, clockSkew, scopeNotAllowed, schemaViolation, invalidValue
             case notFound, storage, erased, invalidArgument
+            case notMember, notOwner
         }
         private let kind: Kind
         private init(_ kind: Kind) { self.kind = kind }
@@ -42,6 +43,27 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         public static let erased = Code(.erased)
         /// An argument that the caller should have checked.
         public static let invalidArgument = Code(.invalidArgument)
+        /// A change by a replica that is not (or not yet known to be) a member of a school of
+        /// this board, or of the school whose scope it writes in.
+        public static let notMember = Code(.notMember)
+        /// A change to a record that another school (or the board) owns, or to a record's
+        /// identity fields.
+        public static let notOwner = Code(.notOwner)
+
+        /// The code by its name (as a refusal carries it), or nil.
+        public init?(name: String) {
+            guard let kind = Kind(rawValue: name) else { return nil }
+            self.kind = kind
+        }
+
+        /// True for a refusal that may pass later without anyone changing the change: a
+        /// membership not known yet, a clock ahead, a predecessor still missing.
+        public var isTransient: Bool {
+            switch kind {
+            case .notMember, .clockSkew, .unknownReplica, .sequenceGap: true
+            default: false
+            }
+        }
 
         public var description: String { kind.rawValue }
     }

@@ -39,6 +39,12 @@ public enum SessionEvent: Sendable {
     case progress(Scope, received: UInt64, total: UInt64)
     /// Both sides hold everything; nothing in flight.
     case caughtUp
+    /// The peer stored a batch of ours except these changes.
+    case refusedByPeer(Scope, [ChangeRefusal])
+    /// This side stored a batch from the peer except these changes.
+    case refusedHere(Scope, [ChangeRefusal])
+    /// The peer acknowledged holding this vector of the scope.
+    case peerHolds(Scope, VersionVector)
 }
 
 /// Runs one ``SyncSession`` over a WebSocket connection against a replica: the "shell" that
@@ -49,35 +55,32 @@ public struct SessionRunner: Sendable {
     let notifier: ChangeNotifier
     let logger: Logger
     let authorize: @Sendable (SyncSession.Peer) -> [Scope]?
-    let authors: @Sendable (SyncSession.Peer) -> Set<ReplicaID>?
+    let admitted: @Sendable (SyncSession.Peer) -> Bool
+    let exclusions: @Sendable (Scope) -> VersionVector
     let onEvent: @Sendable (SessionEvent) -> Void
+    /// How long a transient refusal waits before its changes are sent again.
+    let retryDelay: Duration
 
-    /// A runner for `store`. `authorize` decides what a peer may sync (server side).
-    /// `authors` names the replicas whose new changes the peer may bring (nil: any, as between
-    /// peers, which relay each other's verified changes); the board passes the keys registered
-    /// for the school that authenticated, so a school cannot write as another. `onEvent`
-    /// hears what happens.
+    /// A runner for `store`. `authorize` decides what a peer may sync (server side); the
+    /// membership statements the peer presented are stored first, so it can rely on
+    /// ``ReplicaStore/trust()``. `admitted` is asked every few seconds while the session runs
+    /// (server side): when it says no (the key was revoked), the session closes at once.
+    /// `exclusions` names, per scope, the changes not to send this peer (refused before).
+    /// `onEvent` hears what happens.
     public init(store: ReplicaStore, notifier: ChangeNotifier, logger: Logger,
                 authorize: @escaping @Sendable (SyncSession.Peer) -> [Scope]? = { _ in nil },
-                authors: @escaping @Sendable (SyncSession.Peer) -> Set<ReplicaID>? = { _ in nil },
+                admitted: @escaping @Sendable (SyncSession.Peer) -> Bool = { _ in true },
+                exclusions: @escaping @Sendable (Scope) -> VersionVector = { _ in VersionVector() },
+                retryDelay: Duration = .seconds(30),
                 onEvent: @escaping @Sendable (SessionEvent) -> Void = { _ in }) {
         self.store = store
         self.notifier = notifier
         self.logger = logger
         self.authorize = authorize
-        self.authors = authors
+        self.admitted = admitted
+        self.exclusions = exclusions
+        self.retryDelay = retryDelay
         self.onEvent = onEvent
-    }
-
-    /// Refuses a batch holding a new change by a replica the peer may not write for.
-    func checkAuthors(_ changes: [Data], scope: Scope, peer: SyncSession.Peer?) throws(SyncError) {
-        guard let peer, let allowed = authors(peer) else { return }
-        let held = try store.versionVector(scope)
-        for bytes in changes {
-            let header = try SignedChange(serialized: bytes).header
-            if allowed.contains(header.replica) || header.seq <= held[header.replica] { continue }
-            throw SyncError(.scopeNotAllowed, "replica \(peer.replica.hex) of school '\(peer.school)' cannot write as replica \(header.replica.hex)")
-        }
     }
 
     enum Event: Sendable {
@@ -86,6 +89,8 @@ public struct SessionRunner: Sendable {
         case oversized
         case local(Scope)
         case handshakeTimeout
+        case revalidate
+        case retry(Scope, ReplicaID, UInt64)
         case ended
     }
 
@@ -120,6 +125,15 @@ public struct SessionRunner: Sendable {
             continuation.yield(.handshakeTimeout)
         }
         defer { timer.cancel() }
+        let revalidation = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(2))
+                continuation.yield(.revalidate)
+            }
+        }
+        defer { revalidation.cancel() }
+        var retries: [Task<Void, Never>] = []
+        defer { for retry in retries { retry.cancel() } }
 
         var closing: SessionError?
         var finished = false
@@ -135,19 +149,44 @@ public struct SessionRunner: Sendable {
                         finished = true
                     }
                 case .authorize(let peer):
+                    // What the peer presented of its membership counts only as far as the
+                    // statements themselves prove it; then its school is what they say.
+                    if !peer.memberships.isEmpty { _ = try? store.storeMemberships(peer.memberships) }
                     if let scopes = authorize(peer) {
                         queue += session.onAuthorized(scopes)
                     } else {
-                        logger.warning("refused an unregistered replica", metadata: ["replica": "\(peer.replica.hex)", "school": "\(peer.school)"])
+                        logger.warning("refused a replica that is not admitted", metadata: ["replica": "\(peer.replica.hex)"])
                         SessionMetrics.rejected("unregistered")
-                        queue += session.onDenied("replica \(peer.replica.hex) of school '\(peer.school)' is not registered here")
+                        queue += session.onDenied("replica \(peer.replica.hex) is not registered here as a member of a school of this board")
+                    }
+                case .readMemberships:
+                    do {
+                        queue += session.onMemberships(try store.memberships().map { $0.serialized() })
+                    } catch {
+                        queue += session.onStorageFailure("could not read the membership statements: \(error.message)")
+                    }
+                case .storeMemberships(let statements):
+                    do { try store.storeMemberships(statements) } catch {
+                        logger.error("could not store membership statements", metadata: ["error": "\(error.message)"])
                     }
                 case .readVectors(let scopes):
-                    var vectors: [Scope: VersionVector] = [:]
-                    for scope in scopes { vectors[scope] = (try? store.versionVector(scope)) ?? VersionVector() }
-                    queue += session.onVectors(vectors)
+                    do {
+                        var vectors: [Scope: VersionVector] = [:]
+                        var excluded: [Scope: VersionVector] = [:]
+                        for scope in scopes {
+                            vectors[scope] = try store.versionVector(scope)
+                            excluded[scope] = exclusions(scope)
+                        }
+                        queue += session.onVectors(vectors, excluding: excluded)
+                    } catch {
+                        queue += session.onStorageFailure("could not read the version vectors: \(error.message)")
+                    }
                 case .readChanges(let scope, let missing, let limit):
-                    let changes = (try? store.changes(in: scope, missingFrom: missing, limit: limit)) ?? []
+                    let changes: [Data]
+                    do { changes = try store.changes(in: scope, missingFrom: missing, limit: limit) } catch {
+                        queue += session.onStorageFailure("could not read the changes to send: \(error.message)")
+                        continue
+                    }
                     let next = session.onChanges(scope, changes)
                     if next.contains(where: { if case .send = $0 { true } else { false } }) {
                         SessionMetrics.changesOut.increment(by: changes.count)
@@ -155,11 +194,18 @@ public struct SessionRunner: Sendable {
                     }
                     queue += next
                 case .apply(let scope, let batch, let changes):
-                    let result: Result<VersionVector, SyncError>
+                    let result: Result<AppliedBatch, SyncError>
                     do {
-                        try checkAuthors(changes, scope: scope, peer: session.peer)
-                        let applied = try store.apply(changes)
-                        result = .success(try store.versionVector(scope))
+                        let applied = try store.receive(changes, in: scope)
+                        result = .success(AppliedBatch(vector: try store.versionVector(scope), refused: applied.refused))
+                        if !applied.refused.isEmpty {
+                            for refusal in applied.refused {
+                                SessionMetrics.rejected(refusal.code)
+                                logger.warning("refused a change", metadata: ["scope": "\(scope)", "change": "\(refusal.replica.hex.prefix(8))/\(refusal.seq)",
+                                                                              "reason": "\(refusal.code)", "detail": "\(refusal.reason)"])
+                            }
+                            onEvent(.refusedHere(scope, applied.refused))
+                        }
                         if applied.applied > 0 {
                             SessionMetrics.changesIn.increment(by: applied.applied)
                             let now = SessionRunner.now()
@@ -172,17 +218,34 @@ public struct SessionRunner: Sendable {
                             notifier.notify(scope, except: subscription)
                         }
                     } catch {
-                        SessionMetrics.rejected("\(error.code)")
-                        logger.warning("rejected a batch", metadata: ["scope": "\(scope)", "reason": "\(error.code)", "detail": "\(error.message)"])
+                        logger.error("could not store a batch", metadata: ["scope": "\(scope)", "reason": "\(error.code)", "detail": "\(error.message)"])
                         result = .failure(error)
                     }
                     queue += session.onApplied(scope, batch: batch, result: result)
+                case .refused(let scope, let refusals):
+                    logger.info("the peer refused changes", metadata: ["scope": "\(scope)", "count": "\(refusals.count)"])
+                    onEvent(.refusedByPeer(scope, refusals))
+                    // What may pass later is offered again after a while, once per chain.
+                    var firsts: [ReplicaID: UInt64] = [:]
+                    for refusal in refusals where refusal.transient { firsts[refusal.replica] = min(firsts[refusal.replica] ?? .max, refusal.seq) }
+                    let delay = retryDelay
+                    for (replica, seq) in firsts {
+                        retries.append(Task {
+                            try? await Task.sleep(for: delay)
+                            if !Task.isCancelled { continuation.yield(.retry(scope, replica, seq)) }
+                        })
+                    }
+                case .peerHolds(let scope, let vector):
+                    onEvent(.peerHolds(scope, vector))
                 case .established(let peer, let scopes):
                     logger.info("session established", metadata: ["peer": "\(peer.replica.hex)", "scopes": "\(scopes.map(\.name))"])
                     SessionMetrics.opened.increment()
                     SessionMetrics.active.increment()
                     established = true
                     onEvent(.established(peer, scopes))
+                    // (Client) The server's own chain, after the shell had the chance to pin
+                    // the board's key from this first contact.
+                    if case .client = session.role, !peer.memberships.isEmpty { _ = try? store.storeMemberships(peer.memberships) }
                 case .progress(let scope, let received, let total):
                     onEvent(.progress(scope, received: received, total: total))
                 case .caughtUp:
@@ -205,6 +268,12 @@ public struct SessionRunner: Sendable {
                 case .oversized: await execute(session.onOversizedFrame())
                 case .local(let scope): await execute(session.onLocalChange(scope))
                 case .handshakeTimeout: await execute(session.onHandshakeTimeout())
+                case .revalidate:
+                    if case .server = session.role, session.isOpen, let peer = session.peer, !admitted(peer) {
+                        logger.warning("closing the session of a replica no longer admitted", metadata: ["replica": "\(peer.replica.hex)"])
+                        await execute(session.onRevoked("replica \(peer.replica.hex) is no longer admitted (its key or school was removed)"))
+                    }
+                case .retry(let scope, let replica, let seq): await execute(session.onRetry(scope, replica: replica, from: seq))
                 case .ended: finished = true
                 }
                 if finished || session.isClosed { break }

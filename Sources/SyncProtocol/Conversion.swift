@@ -239,7 +239,8 @@ extension ChangeHeader {
         guard let replica = ReplicaID(bytes: p.replica) else { throw malformed("a header's replica must be 16 bytes") }
         let scope: Scope
         do { scope = try Scope(parsing: p.scope) } catch { throw malformed("a header names an invalid scope '\(p.scope)'") }
-        guard p.seq >= 1 else { throw malformed("seq starts at 1") }
+        // Stored as SQLite integers (signed 64-bit): a seq past 2^63 - 1 is refused, not wrapped.
+        guard p.seq >= 1, p.seq <= Limits.maximumSeq else { throw malformed("seq \(p.seq) is outside 1...\(Limits.maximumSeq)") }
         if p.seq == 1 {
             guard p.previous.isEmpty else { throw malformed("the first change of a chain has no previous hash") }
             guard p.authorKey.count == 32 else { throw malformed("the first change of a chain carries the 32-byte author key") }

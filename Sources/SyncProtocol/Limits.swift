@@ -13,4 +13,10 @@ public enum Limits {
     public static let maximumTypeNameBytes = 64
     /// The most preds/observed tags one op may name.
     public static let maximumReferences = 1_000
+    /// The highest sequence number (seqs are stored as signed 64-bit integers).
+    public static let maximumSeq: UInt64 = UInt64(Int64.max)
+    /// The most entries one version vector may carry (replicas that ever wrote in a scope).
+    public static let maximumVectorEntries = 10_000
+    /// The most membership statements one frame may carry.
+    public static let maximumMemberships = 10_000
 }

@@ -31,6 +31,9 @@ public struct SyncSession: Sendable {
         public var board: String
         /// The scopes it asked for (empty for a server).
         public var requestedScopes: [Scope]
+        /// The membership statements it presented for itself (``SignedMembership`` bytes, not
+        /// yet checked): its school is what these prove, never what `school` claims.
+        public var memberships: [Data] = []
     }
 
     /// What the shell must do.
@@ -39,12 +42,23 @@ public struct SyncSession: Sendable {
         case send(Data)
         /// (Server) Decide what `peer` may sync; answer with ``onAuthorized(_:)`` or ``onDenied(_:)``.
         case authorize(Peer)
-        /// Read these scopes' version vectors; answer with ``onVectors(_:)``.
+        /// Read the membership statements this side holds; answer with ``onMemberships(_:)``.
+        case readMemberships
+        /// Check and store the membership statements the peer sent (nothing to answer). They
+        /// arrive before any change, so the changes they vouch for are judged with them.
+        case storeMemberships([Data])
+        /// Read these scopes' version vectors; answer with ``onVectors(_:excluding:)``.
         case readVectors([Scope])
         /// Read at most `limit` changes of `scope` that `missingFrom` lacks; answer with ``onChanges(_:_:)``.
         case readChanges(Scope, missingFrom: VersionVector, limit: Int)
-        /// Apply a batch durably, in order; answer with ``onApplied(_:batch:result:)``.
+        /// Apply a batch durably, in order, each change on its own merits; answer with
+        /// ``onApplied(_:batch:result:)``.
         case apply(Scope, batch: UInt64, changes: [Data])
+        /// The peer stored a batch of ours except these changes: record why, and do not send
+        /// them again in this session.
+        case refused(Scope, [ChangeRefusal])
+        /// The peer's `Ack` says it now holds this vector of `scope` (nothing to answer).
+        case peerHolds(Scope, VersionVector)
         /// The handshake is done: `peer` may sync `scopes`.
         case established(Peer, [Scope])
         /// Changes received so far in `scope` of those the peer had when the session began.
@@ -73,6 +87,9 @@ public struct SyncSession: Sendable {
         var applying: [UInt64: Int] = [:]
         var received: UInt64 = 0
         var total: UInt64 = 0
+        var excluded = VersionVector()
+        /// Chains of the peer's this side refused: they count as held for "caught up".
+        var refusedHere = VersionVector()
     }
 
     /// Which side this is.
@@ -92,10 +109,16 @@ public struct SyncSession: Sendable {
     private var tokens: Double
     private var lastRefill: UInt64 = 0
     private var reportedCaughtUp = false
+    private var membershipsReceived = false
+    /// The membership statements that prove this side's own membership, sent in the
+    /// handshake (`Hello` or `Challenge`).
+    let ownMemberships: [Data]
 
     /// A session for the replica with `key`, of `school` (empty for the board) and `board`.
-    /// `nonce` must be 32 fresh random bytes.
-    public init(role: Role, key: ReplicaKey, school: String, board: String, nonce: [UInt8], limits: SessionLimits = .standard) {
+    /// `nonce` must be 32 fresh random bytes. `memberships` are the statements that make this
+    /// replica a member of its school (sent in the handshake).
+    public init(role: Role, key: ReplicaKey, school: String, board: String, nonce: [UInt8], limits: SessionLimits = .standard,
+                memberships: [Data] = []) {
         precondition(nonce.count == 32, "a session nonce is 32 random bytes")
         self.role = role
         self.key = key
@@ -103,6 +126,7 @@ public struct SyncSession: Sendable {
         self.board = board
         self.nonce = nonce
         self.limits = limits
+        ownMemberships = Array(memberships.prefix(Limits.maximumMemberships))
         tokens = limits.changesBurst
         if case .server(let audience) = role { self.audience = audience }
     }
@@ -130,6 +154,7 @@ public struct SyncSession: Sendable {
         hello.scopes = wanted.map(\.name)
         hello.nonce = Data(nonce)
         hello.agent = "kcsync/1"
+        hello.memberships = ownMemberships
         phase = .awaitingChallenge
         lastRefill = now
         return [send { $0.hello = hello }]
@@ -153,6 +178,7 @@ public struct SyncSession: Sendable {
         case .vector(let vector)?: return onPeerVector(vector)
         case .changes(let changes)?: return onPeerChanges(changes, now: now)
         case .ack(let ack)?: return onAck(ack)
+        case .members(let members)?: return onPeerMembers(members)
         case .error(let error)?:
             phase = .closed
             return [.close(SessionError(proto: error))]
@@ -171,7 +197,7 @@ public struct SyncSession: Sendable {
         var welcome = Kcsync_V1_Welcome()
         welcome.scopes = allowed.map(\.name)
         open(allowed)
-        return [send { $0.welcome = welcome }, .established(peer, allowed), .readVectors(allowed)]
+        return [send { $0.welcome = welcome }, .established(peer, allowed), .readMemberships]
     }
 
     /// (Server) The peer may not sync anything.
@@ -180,12 +206,27 @@ public struct SyncSession: Sendable {
         return fail(.unauthorized, reason)
     }
 
-    /// This side's version vectors, as asked for by `.readVectors`.
-    public mutating func onVectors(_ vectors: [Scope: VersionVector]) -> [Directive] {
+    /// The membership statements this side holds, as asked for by `.readMemberships`: sent to
+    /// the peer before the vectors.
+    public mutating func onMemberships(_ memberships: [Data]) -> [Directive] {
+        guard phase == .open else { return [] }
+        var members = Kcsync_V1_Members()
+        members.memberships = Array(memberships.prefix(Limits.maximumMemberships))
+        return [send { $0.members = members }, .readVectors(grantedScopes)]
+    }
+
+    /// This side's version vectors, as asked for by `.readVectors`. `excluding` holds, per
+    /// scope, the changes not to send the peer in this session (those it refused before for a
+    /// reason that does not pass).
+    public mutating func onVectors(_ vectors: [Scope: VersionVector], excluding: [Scope: VersionVector] = [:]) -> [Directive] {
         guard phase == .open else { return [] }
         var out: [Directive] = []
         for (scope, vector) in vectors.sorted(by: { $0.key < $1.key }) where scopes[scope] != nil {
             scopes[scope]!.local = vector
+            if let excluded = excluding[scope] {
+                scopes[scope]!.excluded = excluded
+                scopes[scope]!.sent = scopes[scope]!.sent.merged(with: excluded)
+            }
             var message = Kcsync_V1_Vector()
             message.scope = scope.name
             message.entries = SyncSession.entries(vector)
@@ -235,19 +276,24 @@ public struct SyncSession: Sendable {
         return [send { $0.changes = message }] + pump(scope)
     }
 
-    /// A batch given to `.apply` is stored (with the new local vector), or was rejected.
-    public mutating func onApplied(_ scope: Scope, batch: UInt64, result: Result<VersionVector, SyncError>) -> [Directive] {
+    /// A batch given to `.apply` is stored (with the new local vector and the changes refused
+    /// one by one), or could not be stored at all (a storage failure: the session ends with
+    /// `INTERNAL`).
+    public mutating func onApplied(_ scope: Scope, batch: UInt64, result: Result<AppliedBatch, SyncError>) -> [Directive] {
         guard phase == .open, let count = scopes[scope]?.applying.removeValue(forKey: batch) else { return [] }
         switch result {
         case .failure(let error):
-            return fail(.rejectedChange, error.description)
-        case .success(let vector):
+            return fail(.internalError, "the batch could not be stored: \(error.description)")
+        case .success(let applied):
+            let vector = applied.vector
             scopes[scope]!.local = vector
             scopes[scope]!.received += UInt64(count)
             var ack = Kcsync_V1_Ack()
             ack.scope = scope.name
             ack.batch = batch
             ack.vector = SyncSession.entries(vector)
+            ack.refused = applied.refused.prefix(limits.maximumBatchChanges).map(\.proto)
+            for refusal in applied.refused { scopes[scope]!.refusedHere[refusal.replica] = Limits.maximumSeq }
             var out = [send { $0.ack = ack }]
             let state = scopes[scope]!
             if state.total > 0 { out.append(.progress(scope, received: min(state.received, state.total), total: state.total)) }
@@ -265,6 +311,21 @@ public struct SyncSession: Sendable {
             return []
         }
         return pump(scope)
+    }
+
+    /// This side could not read its own store (a `.readVectors`, `.readChanges` or
+    /// `.readMemberships` failed): the session ends with `INTERNAL`, never with a silent empty
+    /// answer that the peer would take for the truth.
+    public mutating func onStorageFailure(_ message: String) -> [Directive] {
+        guard phase != .closed else { return [] }
+        return fail(.internalError, message)
+    }
+
+    /// (Server) The peer is no longer admitted (its key was revoked or its school removed):
+    /// the session ends at once.
+    public mutating func onRevoked(_ reason: String) -> [Directive] {
+        guard phase != .closed else { return [] }
+        return fail(.unauthorized, reason)
     }
 
     /// The transport refused a message over ``SessionLimits/maximumFrameBytes`` before it was read whole.
@@ -309,8 +370,9 @@ public struct SyncSession: Sendable {
             guard let scope = try? Scope(parsing: name) else { return fail(.malformedFrame, "'\(name)' is not a scope") }
             requested.append(scope)
         }
+        guard hello.memberships.count <= 64 else { return fail(.malformedFrame, "a Hello carries at most 64 membership statements") }
         peer = Peer(replica: replica, publicKey: Array(hello.publicKey), school: hello.school, board: hello.board,
-                    requestedScopes: requested)
+                    requestedScopes: requested, memberships: hello.memberships)
         peerNonce = Array(hello.nonce)
         lastRefill = now
         var challenge = Kcsync_V1_Challenge()
@@ -320,6 +382,7 @@ public struct SyncSession: Sendable {
         challenge.serverReplica = Data(key.replicaID.bytes)
         challenge.serverKey = Data(key.publicKey)
         challenge.serverSignature = Data(key.sign(SyncSession.serverProof(audience: audience, clientNonce: peerNonce, client: replica)))
+        challenge.memberships = ownMemberships
         phase = .awaitingAuthenticate
         return [send { $0.challenge = challenge }]
     }
@@ -345,7 +408,9 @@ public struct SyncSession: Sendable {
             return fail(.unauthorized, "the server's signature does not verify")
         }
         audience = challenge.audience
-        peer = Peer(replica: serverReplica, publicKey: Array(challenge.serverKey), school: "", board: board, requestedScopes: [])
+        guard challenge.memberships.count <= 64 else { return fail(.malformedFrame, "a Challenge carries at most 64 membership statements") }
+        peer = Peer(replica: serverReplica, publicKey: Array(challenge.serverKey), school: "", board: board, requestedScopes: [],
+                    memberships: challenge.memberships)
         var authenticate = Kcsync_V1_Authenticate()
         authenticate.clientTime = now
         authenticate.signature = Data(key.sign(SyncSession.clientProof(audience: audience, serverNonce: Array(challenge.nonce),
@@ -378,7 +443,7 @@ public struct SyncSession: Sendable {
             granted.append(scope)
         }
         open(granted)
-        return [.established(peer, granted), .readVectors(granted)]
+        return [.established(peer, granted), .readMemberships]
     }
 
     private mutating func open(_ granted: [Scope]) {
@@ -397,7 +462,7 @@ public struct SyncSession: Sendable {
         guard scopes[scope]!.peerVector == nil else { return violation("a second Vector for \(scope)") }
         scopes[scope]!.peerVector = vector
         scopes[scope]!.initialPeerVector = vector
-        scopes[scope]!.sent = vector
+        scopes[scope]!.sent = vector.merged(with: scopes[scope]!.excluded)
         if let local = scopes[scope]!.local { scopes[scope]!.total = SyncSession.lacking(local, vector) }
         return pump(scope) + checkCaughtUp()
     }
@@ -450,11 +515,41 @@ public struct SyncSession: Sendable {
             return violation("Ack for batch \(message.batch) of \(scope), which is not the oldest unacknowledged one")
         }
         guard let vector = SyncSession.vector(message.vector) else { return fail(.malformedFrame, "a vector entry is malformed") }
+        guard message.refused.count <= limits.maximumBatchChanges else { return violation("an Ack refuses more changes than a batch holds") }
+        var refusals: [ChangeRefusal] = []
+        for entry in message.refused {
+            guard let refusal = ChangeRefusal(proto: entry) else { return fail(.malformedFrame, "a refusal in an Ack is malformed") }
+            refusals.append(refusal)
+        }
         scopes[scope]!.inFlight.removeFirst()
         scopes[scope]!.peerVector = (scopes[scope]!.peerVector ?? VersionVector()).merged(with: vector)
         // What the peer got meanwhile from elsewhere need not be sent either.
         scopes[scope]!.sent = scopes[scope]!.sent.merged(with: vector)
-        return pump(scope) + checkCaughtUp()
+        var out: [Directive] = refusals.isEmpty ? [] : [.refused(scope, refusals)]
+        out.append(.peerHolds(scope, vector))
+        return out + pump(scope) + checkCaughtUp()
+    }
+
+    /// Sends the changes of `replica` in `scope` from `seq` on again (a refusal that may pass
+    /// later, such as a clock ahead or a membership not yet known, after the shell waited).
+    public mutating func onRetry(_ scope: Scope, replica: ReplicaID, from seq: UInt64) -> [Directive] {
+        guard phase == .open, let state = scopes[scope], seq >= 1 else { return [] }
+        let back = min(state.sent[replica], seq - 1)
+        guard back < state.sent[replica] else { return [] }
+        scopes[scope]!.sent[replica] = back
+        scopes[scope]!.exhausted = false
+        reportedCaughtUp = false
+        return pump(scope)
+    }
+
+    private mutating func onPeerMembers(_ message: Kcsync_V1_Members) -> [Directive] {
+        guard phase == .open else { return violation("Members before the handshake is done") }
+        guard !membershipsReceived else { return violation("a second Members frame") }
+        guard message.memberships.count <= Limits.maximumMemberships else {
+            return violation("more than \(Limits.maximumMemberships) membership statements")
+        }
+        membershipsReceived = true
+        return [.storeMemberships(message.memberships)]
     }
 
     /// Asks for the next batch of `scope` when the window has room and nothing is being read.
@@ -470,7 +565,8 @@ public struct SyncSession: Sendable {
         guard phase == .open, !reportedCaughtUp, !scopes.isEmpty else { return [] }
         for state in scopes.values {
             guard let local = state.local, state.peerVector != nil, state.exhausted, !state.reading,
-                  state.inFlight.isEmpty, state.applying.isEmpty, local.dominates(state.initialPeerVector) else { return [] }
+                  state.inFlight.isEmpty, state.applying.isEmpty,
+                  local.merged(with: state.refusedHere).dominates(state.initialPeerVector) else { return [] }
         }
         reportedCaughtUp = true
         return [.caughtUp]
@@ -507,18 +603,29 @@ public struct SyncSession: Sendable {
         }
     }
 
+    /// A vector from the wire, or nil when it is out of spec: more than
+    /// ``Limits/maximumVectorEntries`` entries, a replica twice, a malformed id, or a seq
+    /// outside 1 ... ``Limits/maximumSeq``. Remote numbers are checked here, before any
+    /// arithmetic is done on them.
     static func vector(_ entries: [Kcsync_V1_VectorEntry]) -> VersionVector? {
+        guard entries.count <= Limits.maximumVectorEntries else { return nil }
         var vector = VersionVector()
         for entry in entries {
-            guard let replica = ReplicaID(bytes: entry.replica) else { return nil }
+            guard let replica = ReplicaID(bytes: entry.replica), entry.seq >= 1, entry.seq <= Limits.maximumSeq,
+                  vector[replica] == 0 else { return nil }
             vector[replica] = entry.seq
         }
         return vector
     }
 
-    /// How many changes `local` lacks of those in `peer`.
+    /// How many changes `local` lacks of those in `peer` (saturating: a count, never a trap).
     static func lacking(_ local: VersionVector, _ peer: VersionVector) -> UInt64 {
-        peer.entries.reduce(0) { $0 + ($1.value > local[$1.key] ? $1.value - local[$1.key] : 0) }
+        var total: UInt64 = 0
+        for (replica, seq) in peer.entries where seq > local[replica] {
+            let (sum, overflow) = total.addingReportingOverflow(seq - local[replica])
+            total = overflow ? .max : sum
+        }
+        return total
     }
 
     /// What the server signs: the client's nonce, bound to the audience and the client.

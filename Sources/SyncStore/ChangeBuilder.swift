@@ -21,6 +21,8 @@ public struct ChangeBuilder: ~Copyable {
     let schemas: [String: Materializer]
     var working: WorkingSet
     var groups: [EntityOperations] = []
+    /// The entities made in this change (``newEntity(type:)``).
+    var created: Set<EntityID> = []
     var generator = SystemRandomNumberGenerator()
 
     init(scope: Scope, scopeID: Int64, timestamp: Timestamp, replica: ReplicaID, db: Database, materializers: [String: Materializer]) {
@@ -36,6 +38,7 @@ public struct ChangeBuilder: ~Copyable {
     /// A new entity id (time-ordered), registered as new so nothing is looked up for it.
     public mutating func newEntity(type: String) -> EntityID {
         let id = EntityID(millis: timestamp.millis, using: &generator)
+        created.insert(id)
         working.markNew(WorkingSet.Key(scope: scopeID, entity: id), type: type)
         return id
     }
@@ -194,10 +197,33 @@ extension ReplicaStore {
                                     db: db, materializers: materializers)
         try body(&builder)
         guard !builder.groups.isEmpty else { return nil }
+        // The same admission as for received changes, so a replica refuses at once what every
+        // receiver would refuse.
+        var admission = Admission(trust: try trustState(db))
+        let authority = try admission.authority(of: replicaID, in: scope, name: "this replica's change")
         for group in builder.groups {
             let key = WorkingSet.Key(scope: scopeID, entity: group.entity)
-            try policy.check(scope, group, builder.working.entries[key]?.state ?? EntityState(), replicaID)
+            let schema = materializers[group.type]?.schema
+            // What the entity was before this change: the database still holds it (the working
+            // set is written at the end).
+            let before: EntityState
+            if builder.created.contains(group.entity) {
+                before = EntityState()
+            } else if let materializer = materializers[group.type] {
+                before = try materializer.load(db, scope: scopeID, id: Data(group.entity.bytes)) ?? EntityState()
+            } else {
+                before = try Data.fetchOne(db, sql: "SELECT crdt FROM foreignEntity WHERE scope = ? AND id = ?",
+                                           arguments: [scopeID, Data(group.entity.bytes)]).map { try EntityState(serialized: $0) } ?? EntityState()
+            }
+            let creating = try admission.check(group, key: key, scope: scope, authority: authority, before: before, schema: schema,
+                                               db: db, name: "this replica's change")
+            let hasErase = group.operations.contains { if case .erase = $0.kind { true } else { false } }
+            if !hasErase {
+                try policy.check(AdmissionPolicy.Request(scope: scope, group: group, state: builder.working.entries[key]?.state ?? EntityState(),
+                                                         author: replicaID, authority: authority, creating: creating))
+            }
         }
+        try admission.flush(db)
         let selfID = try replicaRowID(db, replica: replicaID, publicKey: key.publicKey)
         let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM head WHERE scope = ? AND replica = ?",
                                     arguments: [scopeID, selfID])

@@ -4,7 +4,7 @@ import GRDB
 import Synchronization
 public import SyncProtocol
 
-/// What one ``ReplicaStore/apply(_:)`` did.
+/// What one ``ReplicaStore/apply(_:)`` or ``ReplicaStore/receive(_:in:)`` did.
 public struct ApplyResult: Sendable, Equatable {
     /// Changes stored and materialized.
     public var applied: Int
@@ -14,26 +14,23 @@ public struct ApplyResult: Sendable, Equatable {
     public var erasedOnArrival: Int
     /// Entities erased by the changes applied.
     public var erasures: Int
+    /// Changes not stored, each with why (only ``ReplicaStore/receive(_:in:)`` refuses one by one).
+    public var refused: [ChangeRefusal]
 
     /// Creates a result.
-    public init(applied: Int = 0, duplicates: Int = 0, erasedOnArrival: Int = 0, erasures: Int = 0) {
+    public init(applied: Int = 0, duplicates: Int = 0, erasedOnArrival: Int = 0, erasures: Int = 0, refused: [ChangeRefusal] = []) {
         self.applied = applied
         self.duplicates = duplicates
         self.erasedOnArrival = erasedOnArrival
         self.erasures = erasures
+        self.refused = refused
     }
 }
 
 extension ReplicaStore {
-    /// Applies changes from other replicas, as one transaction.
-    ///
-    /// Each change must continue its chain: seq one past what is held, `previous` equal to the
-    /// hash of the held tip, a clock newer than the previous change's and not too far ahead of
-    /// ours, a payload matching its hash, ops fitting the record schemas and admitted by the
-    /// policy. Within each contiguous run of one replica only the newest signature is checked:
-    /// the hash links vouch for the rest. Changes held already are skipped (a different change
-    /// with a held seq is a fork, and refused). If any change is bad, nothing is applied and
-    /// the error names the change.
+    /// Applies changes from other replicas as one transaction, all or nothing: if any change
+    /// is bad, nothing is applied and the error names the change. For tools and tests; a
+    /// session uses ``receive(_:in:)``, which refuses bad changes one by one.
     @discardableResult
     public func apply(_ serialized: [Data]) throws(SyncError) -> ApplyResult {
         var changes: [SignedChange] = []
@@ -43,13 +40,40 @@ extension ReplicaStore {
             try change.verifyPayload()
             changes.append(change)
         }
-        return try apply(changes: changes, original: serialized)
+        return try apply(changes.enumerated().map { Item.change($0.element, serialized[$0.offset]) }, batchScope: nil, strict: true)
     }
 
-    /// Applies decoded changes (see ``apply(_:)``).
+    /// Applies decoded changes, all or nothing (see ``apply(_:)``).
     public func apply(changes: [SignedChange]) throws(SyncError) -> ApplyResult {
         for change in changes { try change.verifyPayload() }
-        return try apply(changes: changes, original: nil)
+        return try apply(changes.map { Item.change($0, $0.serialized()) }, batchScope: nil, strict: true)
+    }
+
+    /// Takes in a batch received for `scope`, judging each change on its own: every change is
+    /// checked in full (form, payload hash, its own signature, chain link, clock, scope,
+    /// membership of its author, ownership of what it touches, record schema, the domain
+    /// policy) and stored if it passes; one that fails is refused, with the later changes of
+    /// its chain in this batch (they depend on it), and everything else is stored. Throws only
+    /// when the database fails, and then nothing is stored.
+    public func receive(_ serialized: [Data], in scope: Scope) throws(SyncError) -> ApplyResult {
+        var items: [Item] = []
+        items.reserveCapacity(serialized.count)
+        for bytes in serialized {
+            do {
+                let change = try SignedChange(serialized: bytes)
+                try change.verifyPayload()
+                items.append(.change(change, bytes))
+            } catch {
+                let (replica, seq) = SignedChange.identity(of: bytes) ?? (ReplicaID(high: 0, low: 0), 1)
+                items.append(.refused(ChangeRefusal(replica: replica, seq: seq, code: error.code.description, reason: error.message, transient: false)))
+            }
+        }
+        return try apply(items, batchScope: scope, strict: false)
+    }
+
+    private enum Item {
+        case change(SignedChange, Data)
+        case refused(ChangeRefusal)
     }
 
     private struct Chain {
@@ -59,7 +83,6 @@ extension ReplicaStore {
         var timestamp: Timestamp
         var hash: [UInt8]
         var publicKey: [UInt8]
-        var tail: SignedChange?
         var dirty = false
     }
 
@@ -68,7 +91,15 @@ extension ReplicaStore {
         var replica: ReplicaID
     }
 
-    private func apply(changes: [SignedChange], original: [Data]?) throws(SyncError) -> ApplyResult {
+    /// What one checked change will do, computed before anything of it is written.
+    private struct Plan {
+        var states: [WorkingSet.Key: (type: String, state: EntityState, events: [ConflictEvent], erasure: Timestamp?)] = [:]
+        var order: [WorkingSet.Key] = []
+        var erasedGroups: [Int] = []
+        var created: [WorkingSet.Key] = []
+    }
+
+    private func apply(_ items: [Item], batchScope: Scope?, strict: Bool) throws(SyncError) -> ApplyResult {
         let wall = wallClock()
         let skewCheck = clock.withLock { $0 }
         let result = try ReplicaStore.wrap("apply changes") {
@@ -76,102 +107,110 @@ extension ReplicaStore {
                 var result = ApplyResult()
                 var scopeIDs: [Scope: Int64] = [:]
                 var chains: [ChainKey: Chain] = [:]
+                var blocked: [ChainKey: SyncError] = [:]
                 var working = WorkingSet(materializers: materializers)
+                var admission = Admission(trust: try trustState(db))
                 var newest = Timestamp.zero
 
-                for (position, var change) in changes.enumerated() {
+                for item in items {
+                    let change: SignedChange
+                    let original: Data
+                    switch item {
+                    case .refused(let refusal):
+                        result.refused.append(refusal)
+                        continue
+                    case .change(let decoded, let bytes):
+                        (change, original) = (decoded, bytes)
+                    }
                     let header = change.header
                     let name = "change \(header.replica.hex.prefix(8))/\(header.seq) in \(header.scope)"
-                    let scopeID: Int64
-                    if let known = scopeIDs[header.scope] {
-                        scopeID = known
-                    } else {
-                        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [header.scope.name]) else {
-                            throw SyncError(.scopeNotAllowed, "\(name): this replica does not hold scope \(header.scope)")
-                        }
-                        scopeIDs[header.scope] = id
-                        scopeID = id
-                    }
                     let chainKey = ChainKey(scope: header.scope, replica: header.replica)
-                    var chain: Chain
-                    if let known = chains[chainKey] {
-                        chain = known
-                    } else {
-                        chain = try loadChain(db, scopeID: scopeID, header: header, name: name)
-                    }
-
-                    if header.seq <= chain.seq {
-                        try checkDuplicate(db, change: change, chain: chain, name: name)
-                        result.duplicates += 1
-                        continue
-                    }
-                    guard header.seq == chain.seq + 1 else {
-                        throw SyncError(.sequenceGap, "\(name): expected seq \(chain.seq + 1) next; changes \(chain.seq + 1)...\(header.seq - 1) are missing")
-                    }
-                    guard header.previous == chain.hash else {
-                        throw SyncError(.brokenChain, "\(name): its previous hash does not match the change before it")
-                    }
-                    guard header.timestamp > chain.timestamp else {
-                        throw SyncError(.malformedChange, "\(name): its clock does not advance past the previous change's")
-                    }
-                    try skewCheck.check(header.timestamp, wallMillis: wall)
-                    if chain.replicaRowID == 0 {
-                        chain.replicaRowID = try replicaRowID(db, replica: header.replica, publicKey: chain.publicKey)
-                    }
-
-                    // Apply the ops; groups of erased entities are dropped before anything is stored.
-                    var erasedHere = 0
-                    var erasedGroups: [Int] = []
-                    for (g, group) in change.groups.enumerated() {
-                        guard case .operations(let bytes) = group else { continue }
-                        let ops = try EntityOperations(serialized: bytes)
-                        let hasErase = ops.operations.contains { if case .erase = $0.kind { true } else { false } }
-                        if hasErase && ops.operations.count > 1 {
-                            throw SyncError(.malformedChange, "\(name): an erase must stand alone in its group")
+                    do {
+                        if let blocker = blocked[chainKey] {
+                            throw SyncError(blocker.code, "\(name): an earlier change of its chain in this batch was refused (\(blocker.code))")
                         }
-                        if let schema = materializers[ops.type]?.schema {
-                            for op in ops.operations { try schema.validate(op) }
+                        if let batchScope, header.scope != batchScope {
+                            throw SyncError(.scopeNotAllowed, "\(name): a batch for \(batchScope) may carry only changes of \(batchScope)")
                         }
-                        let key = WorkingSet.Key(scope: scopeID, entity: ops.entity)
-                        if !hasErase, try working.isErased(key, db: db) {
-                            erasedGroups.append(g)
-                            erasedHere += 1
+                        let scopeID: Int64
+                        if let known = scopeIDs[header.scope] {
+                            scopeID = known
+                        } else {
+                            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [header.scope.name]) else {
+                                throw SyncError(.scopeNotAllowed, "\(name): this replica does not hold scope \(header.scope)")
+                            }
+                            scopeIDs[header.scope] = id
+                            scopeID = id
+                        }
+                        var chain = try chains[chainKey] ?? loadChain(db, scopeID: scopeID, header: header, name: name)
+                        if header.seq <= chain.seq {
+                            try checkDuplicate(db, change: change, chain: chain, name: name)
+                            result.duplicates += 1
                             continue
                         }
-                        for (offset, op) in ops.operations.enumerated() {
-                            try working.apply(op, stamp: header.opID(group: g, position: offset), to: key, type: ops.type, db: db)
+                        let authority = try admission.authority(of: header.replica, in: header.scope, name: name)
+                        guard header.seq == chain.seq + 1 else {
+                            throw SyncError(.sequenceGap, "\(name): expected seq \(chain.seq + 1) next; changes \(chain.seq + 1)...\(header.seq - 1) are missing")
                         }
-                        if !hasErase {
-                            try policy.check(header.scope, ops, working.entries[key]?.state ?? EntityState(), header.replica)
+                        guard header.previous == chain.hash else {
+                            throw SyncError(.brokenChain, "\(name): its previous hash does not match the change before it")
                         }
+                        guard header.timestamp > chain.timestamp else {
+                            throw SyncError(.malformedChange, "\(name): its clock does not advance past the previous change's")
+                        }
+                        try skewCheck.check(header.timestamp, wallMillis: wall)
+                        // Every change's own signature: what is stored and forwarded is always
+                        // signed by its author, so no cut of a run can make it unacceptable.
+                        try change.verifySignature(publicKey: chain.publicKey)
+
+                        var plan = Plan()
+                        do {
+                            try self.plan(&plan, change: change, scopeID: scopeID, authority: authority, working: &working,
+                                          admission: &admission, db: db, name: name)
+                        } catch {
+                            admission.discard(plan.created)
+                            throw error
+                        }
+
+                        // Checked: now write. Groups of erased entities are dropped before storing.
+                        var stored = change
+                        let bytes: Data
+                        if plan.erasedGroups.isEmpty {
+                            bytes = original
+                        } else {
+                            stored.erase(groups: Set(plan.erasedGroups))
+                            bytes = stored.serialized()
+                        }
+                        for key in plan.order {
+                            let next = plan.states[key]!
+                            working.install(key, type: next.type, state: next.state, events: next.events, erasure: next.erasure)
+                        }
+                        if chain.replicaRowID == 0 {
+                            chain.replicaRowID = try replicaRowID(db, replica: header.replica, publicKey: chain.publicKey)
+                        }
+                        result.erasedOnArrival += plan.erasedGroups.count
+                        try insert(db, change: stored, bytes: bytes, scopeID: scopeID, replicaRowID: chain.replicaRowID)
+                        chain.seq = header.seq
+                        chain.timestamp = header.timestamp
+                        chain.hash = change.headerHash
+                        chain.dirty = true
+                        chains[chainKey] = chain
+                        newest = max(newest, header.timestamp)
+                        result.applied += 1
+                    } catch let error as SyncError {
+                        if strict || error.code == .storage { throw error }
+                        blocked[chainKey] = error
+                        result.refused.append(ChangeRefusal(replica: header.replica, seq: header.seq, code: error.code.description,
+                                                            reason: error.message, transient: error.code.isTransient))
                     }
-                    // Store the bytes as received; only a change with dropped groups is re-encoded.
-                    let bytes: Data
-                    if erasedGroups.isEmpty {
-                        bytes = original?[position] ?? change.serialized()
-                    } else {
-                        change.erase(groups: Set(erasedGroups))
-                        bytes = change.serialized()
-                    }
-                    result.erasedOnArrival += erasedHere
-                    try insert(db, change: change, bytes: bytes, scopeID: scopeID, replicaRowID: chain.replicaRowID)
-                    chain.seq = header.seq
-                    chain.timestamp = header.timestamp
-                    chain.hash = change.headerHash
-                    chain.tail = change
-                    chain.dirty = true
-                    chains[chainKey] = chain
-                    newest = max(newest, header.timestamp)
-                    result.applied += 1
                 }
 
-                // One signature per run: the newest change vouches for the links before it.
                 for chain in chains.values where chain.dirty {
-                    try chain.tail!.verifySignature(publicKey: chain.publicKey)
                     try upsertHead(db, scopeID: chain.scopeID, replicaRowID: chain.replicaRowID, seq: chain.seq,
                                    timestamp: chain.timestamp, hash: chain.hash)
                 }
                 try working.flush(db, store: self)
+                try admission.flush(db)
                 result.erasures = working.erasureCount
                 if newest > .zero {
                     clock.withLock { try? $0.observe(newest, wallMillis: wall) }
@@ -181,6 +220,45 @@ extension ReplicaStore {
         }
         if result.erasures > 0 { truncateLog() }
         return result
+    }
+
+    /// Checks every group of `change` and computes the states it leads to, on copies: the
+    /// working set is not touched until the whole change has passed.
+    private func plan(_ plan: inout Plan, change: SignedChange, scopeID: Int64, authority: Authority?, working: inout WorkingSet,
+                      admission: inout Admission, db: Database, name: String) throws {
+        let header = change.header
+        for (g, group) in change.groups.enumerated() {
+            guard case .operations(let bytes) = group else { continue }
+            let ops = try EntityOperations(serialized: bytes)
+            let hasErase = ops.operations.contains { if case .erase = $0.kind { true } else { false } }
+            if hasErase && ops.operations.count > 1 {
+                throw SyncError(.malformedChange, "\(name): an erase must stand alone in its group")
+            }
+            let schema = materializers[ops.type]?.schema
+            if let schema {
+                for op in ops.operations { try schema.validate(op) }
+            }
+            let key = WorkingSet.Key(scope: scopeID, entity: ops.entity)
+            let before = try plan.states[key]?.state ?? working.state(key, type: ops.type, db: db)
+            let creating = try admission.check(ops, key: key, scope: header.scope, authority: authority, before: before,
+                                               schema: schema, db: db, name: name)
+            if creating { plan.created.append(key) }
+            if !hasErase, try working.isErased(key, db: db) {
+                plan.erasedGroups.append(g)
+                continue
+            }
+            var state = before
+            var events = plan.states[key]?.events ?? []
+            for (offset, op) in ops.operations.enumerated() {
+                events += state.apply(op, stamp: header.opID(group: g, position: offset))
+            }
+            if !hasErase {
+                try policy.check(AdmissionPolicy.Request(scope: header.scope, group: ops, state: state, author: header.replica,
+                                                         authority: authority, creating: creating))
+            }
+            if plan.states[key] == nil { plan.order.append(key) }
+            plan.states[key] = (ops.type, state, events, hasErase ? header.timestamp : plan.states[key]?.erasure)
+        }
     }
 
     private func loadChain(_ db: Database, scopeID: Int64, header: ChangeHeader, name: String) throws -> Chain {

@@ -82,6 +82,63 @@ extension ReplicaStore {
                 """)
         }
 
+        migrator.registerMigration("v2-trust") { db in
+            try db.execute(sql: """
+                -- Who this replica is in its board's trust model, and the board key it trusts.
+                -- No row: an engine replica without a board (tests, tools); every check that
+                -- needs membership is then skipped.
+                CREATE TABLE trust (
+                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    board TEXT NOT NULL,
+                    school TEXT NOT NULL,               -- '' for the board's own replica
+                    boardKey BLOB CHECK (boardKey IS NULL OR length(boardKey) = 32),
+                    boardKeySource TEXT,                -- own, given, firstContact, peer
+                    version INTEGER NOT NULL DEFAULT 0  -- bumped by every change to trust, membership or peer
+                );
+                -- Signed membership statements (SignedMembership), checked before they are stored.
+                CREATE TABLE membership (
+                    id INTEGER PRIMARY KEY,
+                    bytes BLOB NOT NULL UNIQUE,
+                    school TEXT NOT NULL,
+                    memberKey BLOB NOT NULL CHECK (length(memberKey) = 32),
+                    issuerKey BLOB NOT NULL CHECK (length(issuerKey) = 32),
+                    issued INTEGER NOT NULL,
+                    revoked INTEGER NOT NULL CHECK (revoked IN (0, 1))
+                );
+                -- Replicas of this school that this replica syncs with directly, by key.
+                CREATE TABLE peer (
+                    publicKey BLOB PRIMARY KEY CHECK (length(publicKey) = 32),
+                    url TEXT,
+                    added INTEGER NOT NULL
+                );
+                -- Who created each record of a board scope: only that authority may change it.
+                CREATE TABLE owner (
+                    scope INTEGER NOT NULL REFERENCES scope(id),
+                    entity BLOB NOT NULL CHECK (length(entity) = 16),
+                    type TEXT NOT NULL,
+                    authority TEXT NOT NULL,            -- 'board' or a BRIN
+                    PRIMARY KEY (scope, entity)
+                ) WITHOUT ROWID;
+                -- Changes refused on a link, the last refusal per chain: by the other side
+                -- (direction 'sent': ours, or ones we relayed) or by this one ('received').
+                CREATE TABLE refusal (
+                    link TEXT NOT NULL,
+                    direction TEXT NOT NULL CHECK (direction IN ('sent', 'received')),
+                    scope TEXT NOT NULL,
+                    replica BLOB NOT NULL CHECK (length(replica) = 16),
+                    seq INTEGER NOT NULL,
+                    code TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    transient INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (link, direction, scope, replica)
+                ) WITHOUT ROWID;
+                -- Changes are sent in clock order (causal order), so a record's creation
+                -- always travels before its edits.
+                CREATE INDEX change_clock ON change (scope, timestamp);
+                """)
+        }
+
         for schema in schemas {
             migrator.registerMigration("record-\(schema.name)-v\(schema.version)") { db in
                 try createOrExtendTable(for: schema, in: db)

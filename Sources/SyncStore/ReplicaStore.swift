@@ -24,21 +24,40 @@ public final class ReplicaStore: Sendable {
     let clock: Mutex<HybridLogicalClock>
     let wallClock: @Sendable () -> UInt64
     let policy: AdmissionPolicy
+    /// The trust state as last read, with the `trust.version` it was read at.
+    let trustCache = Mutex<(version: Int64, state: TrustState)?>(nil)
 
     /// Decides whether a group of ops may enter a scope. The kc domain uses it for the AVG rules
     /// (nothing pupil-level or sensitive in a board scope); the engine calls it for local writes
     /// and for every remote change, before anything is stored.
     public struct AdmissionPolicy: Sendable {
-        let check: @Sendable (Scope, EntityOperations, EntityState, ReplicaID) throws(SyncError) -> Void
+        /// One group of ops the policy is asked about.
+        public struct Request: Sendable {
+            /// The scope the change is in.
+            public var scope: Scope
+            /// The ops on one entity.
+            public var group: EntityOperations
+            /// The entity's state after the ops.
+            public var state: EntityState
+            /// The change's author, verified by its signature.
+            public var author: ReplicaID
+            /// What stands behind the author (the board, or a school), from the membership
+            /// statements; nil on an engine replica without a board.
+            public var authority: Authority?
+            /// True when this group creates the entity (its first ops seen here).
+            public var creating: Bool
+        }
+
+        let check: @Sendable (Request) throws(SyncError) -> Void
 
         /// A policy from a check; `state` is the entity's state after the ops.
         public init(_ check: @escaping @Sendable (Scope, EntityOperations, EntityState) throws(SyncError) -> Void) {
-            self.check = { scope, group, state, _ throws(SyncError) in try check(scope, group, state) }
+            self.check = { request throws(SyncError) in try check(request.scope, request.group, request.state) }
         }
 
-        /// A policy that also sees who wrote the change (`author`: the writing replica, already
-        /// verified by its signature), for rules about whose records a replica may write.
-        public init(authored check: @escaping @Sendable (Scope, EntityOperations, EntityState, _ author: ReplicaID) throws(SyncError) -> Void) {
+        /// A policy that sees the whole request: who wrote the change and for whom, and
+        /// whether it creates the record.
+        public init(request check: @escaping @Sendable (Request) throws(SyncError) -> Void) {
             self.check = check
         }
 
@@ -181,22 +200,42 @@ public final class ReplicaStore: Sendable {
         }
     }
 
-    /// The changes of `scope` that a replica with vector `known` lacks, each replica's in seq
-    /// order, at most `limit` of them: the bytes to send.
+    /// The changes of `scope` that a replica with vector `known` lacks, at most `limit` of
+    /// them: the bytes to send. They come in clock order (each replica's in seq order), which
+    /// is causal order: a record's creation is sent before any edit made after seeing it, so
+    /// a receiver can judge who owns what it is asked to change.
     public func changes(in scope: Scope, missingFrom known: VersionVector, limit: Int = .max) throws(SyncError) -> [Data] {
         try ReplicaStore.wrap("read changes") {
             try writer.read { db in
-                guard let scopeID = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [scope.name]) else { return [] }
+                guard limit > 0, let scopeID = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [scope.name]) else { return [] }
                 let ours = try ReplicaStore.versionVector(db, scope: scope)
-                var out: [Data] = []
-                for (replica, range) in ours.missing(from: known).sorted(by: { $0.key < $1.key }) {
-                    guard out.count < limit else { break }
-                    let rows = try Data.fetchAll(db, sql: """
+                let missing = ours.missing(from: known)
+                guard !missing.isEmpty else { return [] }
+                if missing.count == 1, let (replica, range) = missing.first {
+                    return try Data.fetchAll(db, sql: """
                         SELECT change.bytes FROM change JOIN replica ON replica.id = change.replica
                         WHERE change.scope = ? AND replica.replica = ? AND change.seq BETWEEN ? AND ?
                         ORDER BY change.seq LIMIT ?
-                        """, arguments: [scopeID, Data(replica.bytes), range.lowerBound, range.upperBound, limit - out.count])
-                    out.append(contentsOf: rows)
+                        """, arguments: [scopeID, Data(replica.bytes), range.lowerBound, range.upperBound, limit])
+                }
+                // Several chains: walk the log in clock order from the oldest change missing.
+                var rowIDs: [Int64: ClosedRange<UInt64>] = [:]
+                var start = Int64.max
+                for (replica, range) in missing {
+                    guard let row = try Row.fetchOne(db, sql: """
+                        SELECT replica.id, change.timestamp FROM change JOIN replica ON replica.id = change.replica
+                        WHERE change.scope = ? AND replica.replica = ? AND change.seq = ?
+                        """, arguments: [scopeID, Data(replica.bytes), range.lowerBound]) else { continue }
+                    rowIDs[row[0] as Int64] = range
+                    start = min(start, row[1] as Int64)
+                }
+                var out: [Data] = []
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT replica, seq, bytes FROM change WHERE scope = ? AND timestamp >= ? ORDER BY timestamp, replica
+                    """, arguments: [scopeID, start])
+                while out.count < limit, let row = try rows.next() {
+                    guard let range = rowIDs[row[0] as Int64], range.contains(UInt64(row[1] as Int64)) else { continue }
+                    out.append(row[2])
                 }
                 return out
             }

@@ -86,6 +86,15 @@ struct WorkingSet {
         if case .erase = op.kind { erasures[key] = stamp.timestamp }
     }
 
+    /// Puts the state an entity reached after a change's ops (computed on a copy and checked
+    /// before), with the conflicts those ops revealed and, for an erase, its clock.
+    mutating func install(_ key: Key, type: String, state: EntityState, events: [ConflictEvent], erasure: Timestamp?) {
+        entries[key] = Entry(type: type, state: state)
+        if touched.insert(key).inserted { order.append(key) }
+        for event in events { conflicts.append((key, type, event)) }
+        if let erasure { erasures[key] = erasure }
+    }
+
     /// Writes every touched entity, the conflict journal and the erasures.
     func flush(_ db: Database, store: ReplicaStore) throws {
         for key in order {

@@ -24,6 +24,8 @@ public final class SessionEndpoint {
     public private(set) var bytesSent = 0
     /// Frames sent.
     public private(set) var framesSent = 0
+    /// The changes this side refused, one by one.
+    public private(set) var refused: [ChangeRefusal] = []
     var now: () -> UInt64
 
     /// An endpoint for `store` playing `role`.
@@ -61,6 +63,10 @@ public final class SessionEndpoint {
                 framesSent += 1
             case .authorize(let peer):
                 if let scopes = authorize?(peer) { handle(session.onAuthorized(scopes)) } else { handle(session.onDenied("not registered")) }
+            case .readMemberships:
+                handle(session.onMemberships(((try? store.memberships()) ?? []).map { $0.serialized() }))
+            case .storeMemberships(let statements):
+                _ = try? store.storeMemberships(statements)
             case .readVectors(let scopes):
                 var vectors: [Scope: VersionVector] = [:]
                 for scope in scopes { vectors[scope] = (try? store.versionVector(scope)) ?? VersionVector() }
@@ -69,14 +75,17 @@ public final class SessionEndpoint {
                 let changes = (try? store.changes(in: scope, missingFrom: missing, limit: limit)) ?? []
                 handle(session.onChanges(scope, changes))
             case .apply(let scope, let batch, let changes):
-                let result: Result<VersionVector, SyncError>
+                let result: Result<AppliedBatch, SyncError>
                 do {
-                    try store.apply(changes)
-                    result = .success(try store.versionVector(scope))
+                    let applied = try store.receive(changes, in: scope)
+                    refused += applied.refused
+                    result = .success(AppliedBatch(vector: try store.versionVector(scope), refused: applied.refused))
                 } catch {
                     result = .failure(error)
                 }
                 handle(session.onApplied(scope, batch: batch, result: result))
+            case .refused, .peerHolds:
+                break
             case .established(let peer, _):
                 established = peer
             case .progress:

@@ -17,7 +17,7 @@ struct BoardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "board",
         abstract: "De bestuursserver: scholen registreren en de server draaien.",
-        subcommands: [Init.self, AddSchool.self, RemoveSchool.self, Schools.self, AddUser.self, RemoveUser.self, LoginLink.self, View.self, Serve.self]
+        subcommands: [Init.self, Key.self, AddSchool.self, RemoveSchool.self, Schools.self, AddUser.self, RemoveUser.self, LoginLink.self, View.self, Serve.self]
     )
 
     struct Init: ParsableCommand {
@@ -37,6 +37,18 @@ struct BoardCommand: AsyncParsableCommand {
                 if options.json { try printJSON(["board": replica.board, "replica": replica.store.replicaID.hex, "dataPath": replica.directory.path]) } else {
                     print("Bestuursreplica aangemaakt voor bestuur \(replica.board) in \(replica.directory.path).")
                 }
+            }
+        }
+    }
+
+    struct Key: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Toon de publieke sleutel van het bestuur (voor 'kcsync init --board-key' of 'kcsync config board-key' op elke school).")
+        @OptionGroup var options: ReplicaOptions
+
+        func run() throws {
+            try reporting {
+                let board = try BoardReplica.open(directory: options.directory)
+                if options.json { try printJSON(["boardKey": board.publicKeyHex]) } else { print(board.publicKeyHex) }
             }
         }
     }

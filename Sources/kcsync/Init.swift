@@ -17,8 +17,11 @@ extension KCSync {
         @Option(help: "The board's number (bevoegd gezag): 5 digits, e.g. 41234.")
         var board: String
 
-        @Option(help: "The board server's address, e.g. ws://127.0.0.1:8450.")
+        @Option(help: "The board server's address: wss://host:8450 (ws:// only to 127.0.0.1 or localhost).")
         var boardURL: String?
+
+        @Option(help: "The board's public key (64 hex digits, from 'kcsync board key' on the server): only a server with this key is the board. Without it the key is learnt on the first sync and shown by 'kcsync status'.")
+        var boardKey: String?
 
         func validate() throws {
             guard Scope.isValidBRIN(school) else {
@@ -28,13 +31,17 @@ extension KCSync {
                 throw ValidationError("--board: '\(board)' is geen geldig bestuursnummer; verwacht 5 cijfers, bijvoorbeeld 41234.")
             }
             if let boardURL, !(boardURL.hasPrefix("ws://") || boardURL.hasPrefix("wss://")) {
-                throw ValidationError("--board-url: het adres begint met ws:// of wss://, bijvoorbeeld ws://127.0.0.1:8450.")
+                throw ValidationError("--board-url: het adres begint met wss:// (of ws:// naar deze machine), bijvoorbeeld wss://bestuur.example.nl:8450.")
+            }
+            if let boardKey, Hex.decode(boardKey.lowercased())?.count != 32 {
+                throw ValidationError("--board-key: de sleutel van het bestuur is 64 hexadecimale tekens, uit 'kcsync board key' op de server.")
             }
         }
 
         func run() throws {
             try reporting {
-                let replica = try KCReplica.create(in: options.directory, school: school, board: board, boardURL: boardURL)
+                let replica = try KCReplica.create(in: options.directory, school: school, board: board, boardURL: boardURL,
+                                                   boardKey: boardKey.flatMap { Hex.decode($0.lowercased()) })
                 if options.json {
                     print(try statusJSON(replica, nil))
                 } else {

@@ -14,6 +14,10 @@ extension KCSync {
 
         func run() async throws {
             try await reporting {
+                if let board = try? BoardReplica.open(directory: options.directory) {
+                    try printBoardStatus(board, json: options.json)
+                    return
+                }
                 let replica = try options.open()
                 let saved = await daemonStatus(replica)
                 if options.json { print(try statusJSON(replica, saved)); return }
@@ -41,6 +45,12 @@ extension KCSync {
                 for peer in peerLinks(replica, saved) {
                     print("Peer         \((peer["replica"] as? String ?? "").prefix(8)) \(peer["url"] as? String ?? "(verbindt zelf)"): \(peer["state"] as? String ?? "-"), laatst gesynchroniseerd \(peer["lastSync"] as? String ?? "nooit")")
                 }
+                if let key = replica.boardKey {
+                    print("Bestuurssleutel \(key.key) (\(boardKeySourceText(key.source)))")
+                } else {
+                    print("Bestuurssleutel nog onbekend: leg hem vast met 'kcsync config board-key' (uit 'kcsync board key' op de server), of hij wordt geleerd bij de eerste sync.")
+                }
+                printRefusals(replica.store.refusalReports())
             }
         }
     }
@@ -96,6 +106,81 @@ func statusJSON(_ replica: KCReplica, _ saved: DaemonStatus?) throws -> String {
     var object = try JSONSerialization.jsonObject(with: try encoder.encode(try replica.status())) as? [String: Any] ?? [:]
     object["boardLink"] = boardLink(replica, saved)
     object["peers"] = peerLinks(replica, saved)
+    object["refused"] = try refusalsJSON(replica.store.refusalReports())
+    if let key = replica.boardKey { object["boardKey"] = ["key": key.key, "source": key.source] }
     let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
+}
+
+/// How the pinned board key became known, in Dutch.
+func boardKeySourceText(_ source: String) -> String {
+    switch source {
+    case "firstContact": "geleerd bij de eerste sync: vergelijk hem met 'kcsync board key' op de server"
+    case "peer": "geleerd van een peer van deze school"
+    default: "vastgelegd"
+    }
+}
+
+/// The refusals as JSON objects (`status --json`, key `refused`).
+func refusalsJSON(_ reports: [RefusalReport]) throws -> [Any] {
+    try JSONSerialization.jsonObject(with: JSONEncoder().encode(reports)) as? [Any] ?? []
+}
+
+/// The refusals in Dutch, one block each.
+func printRefusals(_ reports: [RefusalReport]) {
+    if reports.isEmpty {
+        print("Geweigerd    niets")
+        return
+    }
+    print("Geweigerd    \(reports.count) keten(s) met een geweigerde wijziging:")
+    for report in reports {
+        let link = report.link == "board" ? "bestuur" : (report.link.count == 4 ? "school \(report.link)" : "peer \(report.link.prefix(8))")
+        print("  - \(link), \(report.scope), wijziging \(report.replica.prefix(8))/\(report.seq) (\(report.at)): \(report.message)")
+        print("    Wat te doen: \(report.action)")
+        print("    Reden: \(Terminal.safe(report.reason))")
+    }
+}
+
+/// `kcsync status` on the board's own directory: the board, its key, each school's members
+/// and the last change held from it, and the refusals.
+func printBoardStatus(_ board: BoardReplica, json: Bool) throws {
+    let registry = board.registry()
+    let latest = board.latestChangeBySchool()
+    let reports = board.store.refusalReports()
+    if json {
+        var schools: [[String: Any]] = []
+        for (school, keys) in registry.sorted(by: { $0.key < $1.key }) {
+            var entry: [String: Any] = ["school": school, "keys": keys]
+            if let last = latest[school] { entry["lastChange"] = ISO8601DateFormatter().string(from: last) }
+            entry["refused"] = reports.filter { $0.link == school }.count
+            schools.append(entry)
+        }
+        let object: [String: Any] = ["role": "board", "board": board.board, "replica": board.store.replicaID.hex,
+                                     "boardKey": board.publicKeyHex, "dataPath": board.directory.path,
+                                     "changes": (try? board.store.changeCount(board.scope)) ?? 0,
+                                     "schools": schools, "refused": try refusalsJSON(reports)]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: data, as: UTF8.self))
+        return
+    }
+    print("Bestuur      \(board.board) (bestuursreplica)")
+    print("Replica      \(board.store.replicaID.hex)")
+    print("Sleutel      \(board.publicKeyHex)")
+    print("Datamap      \(board.directory.path)")
+    print("Wijzigingen  \((try? board.store.changeCount(board.scope)) ?? 0) in \(board.scope)")
+    if registry.isEmpty { print("Scholen      nog geen (kcsync board add-school BRIN --key …)") }
+    for (school, keys) in registry.sorted(by: { $0.key < $1.key }) {
+        let last = latest[school].map { ISO8601DateFormatter().string(from: $0) } ?? "nog niets ontvangen"
+        let refused = reports.filter { $0.link == school }.count
+        print("School \(school)  \(keys.count) replica('s), laatste wijziging \(last)\(refused > 0 ? ", \(refused) geweigerd" : "")")
+    }
+    printRefusals(reports)
+}
+
+/// Text that came from elsewhere, made safe to print: control characters (escape sequences
+/// that could rewrite the terminal) become spaces.
+enum Terminal {
+    static func safe(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+    }
 }

@@ -30,8 +30,22 @@ struct KeyCommand: ParsableCommand {
 
 /// `kcsync config board-url URL`.
 struct ConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "config", abstract: "Stel het bestuursadres, de CA voor wss:// of de signaleringswaarde 2F/1S in.",
-                                                    subcommands: [BoardURL.self, BoardCA.self, Floor2F1S.self])
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Stel het bestuursadres, de sleutel van het bestuur, de CA voor wss:// of de signaleringswaarde 2F/1S in.",
+                                                    subcommands: [BoardURL.self, BoardKey.self, BoardCA.self, Floor2F1S.self])
+
+    struct BoardKey: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "board-key", abstract: "Leg de sleutel van het bestuur vast (uit 'kcsync board key' op de server): alleen een server met die sleutel is het bestuur.")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "The board's public key, 64 hex digits.") var key: String
+
+        func run() throws {
+            try reporting {
+                let replica = try options.open()
+                try replica.setBoardKey(key)
+                if options.json { try printJSON(["boardKey": key.lowercased()]) } else { print("Sleutel van het bestuur vastgelegd: \(key.lowercased())") }
+            }
+        }
+    }
 
     struct Floor2F1S: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "floor-2f1s", abstract: "De signaleringswaarde 2F/1S van de inspectie voor de schoolweging van deze school (percentage), of 'geen'.")
@@ -56,9 +70,9 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct BoardURL: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "board-url", abstract: "Het adres van de bestuursserver, bijvoorbeeld ws://bestuur.example:8450.")
+        static let configuration = CommandConfiguration(commandName: "board-url", abstract: "Het adres van de bestuursserver, bijvoorbeeld wss://bestuur.example.nl:8450.")
         @OptionGroup var options: ReplicaOptions
-        @Argument(help: "ws:// or wss:// address of the board server.") var url: String
+        @Argument(help: "wss:// address of the board server (ws:// only to 127.0.0.1 or localhost).") var url: String
 
         func run() throws {
             try reporting {

@@ -2,6 +2,7 @@ import Foundation
 import KCModel
 import KCReplica
 import SyncCore
+import SyncProtocol
 import SyncStore
 import SyncTestKit
 import Testing
@@ -40,6 +41,8 @@ import Testing
         let rogue = try ReplicaStore.inMemory(schemas: KCSchemas.all)        // no admission policy
         let board = try Scope.board("41234")
         try rogue.addScope(board)
+        // Registered as a peer of the same school: only the privacy rule can stop it.
+        try receiver.addPeer(publicKey: Hex.encode(rogue.key.publicKey), url: nil)
         try rogue.write(in: board) { b throws(SyncError) in
             let id = b.newEntity(type: "note")
             try b.assign(.text("Gesprek over Sam"), to: "title", of: id, type: "note")

@@ -14,6 +14,9 @@ import Testing
         let a = try CLI(), b = try CLI()
         let replicaA = try KCReplica.create(in: a.home, school: "12AB", board: "41234")
         let replicaB = try KCReplica.create(in: b.home, school: "12AB", board: "41234")
+        // Replicas of one school know each other by key (kcsync peer add on both).
+        try replicaA.addPeer(publicKey: replicaB.publicKeyHex, url: nil)
+        try replicaB.addPeer(publicKey: replicaA.publicKeyHex, url: nil)
         var draft = NoteDraft(author: "Anne", role: .trendAnalyst, category: .trendAnalysis, title: "Trendanalyse rekenen")
         draft.body = "Groep 6 daalt. De leerteams plannen actie."
         let note = try replicaA.addNote(draft)

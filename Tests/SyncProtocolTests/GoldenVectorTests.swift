@@ -75,4 +75,43 @@ import Testing
         let erased = try SignedChange(serialized: try Data(contentsOf: GoldenVectorTests.directory.appendingPathComponent("change-2-erased.bin")))
         #expect(try erased.entityOperations().isEmpty)
     }
+
+    /// The fixed membership statements: the board (the fixed key) certifies a school's key,
+    /// that school's replica admits a laptop, and the board revokes the laptop.
+    static func membershipVectors() throws -> [(name: String, bytes: Data)] {
+        let board = try key()
+        let desktop = try ReplicaKey(rawRepresentation: Data((33...64).map { UInt8($0) }))
+        let laptop = try ReplicaKey(rawRepresentation: Data((65...96).map { UInt8($0) }))
+        let certified = SignedMembership(board: "41234", school: "12AB", memberKey: desktop.publicKey, issuer: board, issued: 1_767_225_600_000)
+        let admitted = SignedMembership(board: "41234", school: "12AB", memberKey: laptop.publicKey, issuer: desktop, issued: 1_767_225_600_001)
+        let revoked = SignedMembership(board: "41234", school: "12AB", memberKey: laptop.publicKey, issuer: board, issued: 1_767_225_600_002,
+                                       revoked: true)
+        return [("membership-1.bin", certified.serialized()), ("membership-2-admitted.bin", admitted.serialized()),
+                ("membership-3-revoked.bin", revoked.serialized())]
+    }
+
+    @Test func theMembershipVectorsDecodeVerifyAndResolve() throws {
+        let expected = try GoldenVectorTests.membershipVectors()
+        if ProcessInfo.processInfo.environment["KCSYNC_WRITE_VECTORS"] == "1" {
+            for (name, bytes) in expected { try bytes.write(to: GoldenVectorTests.directory.appendingPathComponent(name)) }
+        }
+        var statements: [SignedMembership] = []
+        for (name, bytes) in expected {
+            let stored = try Data(contentsOf: GoldenVectorTests.directory.appendingPathComponent(name))
+            #expect(stored == bytes, "\(name): the encoder no longer produces the golden bytes")
+            let statement = try SignedMembership(serialized: stored)      // checks the signature
+            #expect(statement.serialized() == stored, "\(name) does not re-encode byte for byte")
+            statements.append(statement)
+        }
+        let boardKey = try GoldenVectorTests.key().publicKey
+        let desktop = statements[0].statement.memberReplica, laptop = statements[1].statement.memberReplica
+        #expect(MembershipRoster.resolve(Array(statements.prefix(2)), board: "41234", boardKey: boardKey) == [desktop: "12AB", laptop: "12AB"])
+        #expect(MembershipRoster.resolve(statements, board: "41234", boardKey: boardKey) == [desktop: "12AB"], "the board's revocation is final")
+        #expect(MembershipRoster.resolve(Array(statements.suffix(2)), board: "41234", boardKey: boardKey).isEmpty,
+                "without the desktop's own statement the laptop's counts for nothing")
+        // A statement whose bytes were altered does not verify.
+        var altered = Array(try Data(contentsOf: GoldenVectorTests.directory.appendingPathComponent("membership-1.bin")))
+        altered[8] ^= 0x01
+        #expect(throws: SyncError.self) { try SignedMembership(serialized: Data(altered)) }
+    }
 }

@@ -738,6 +738,55 @@ public nonisolated struct Kcsync_V1_EntityState: Sendable {
   public init() {}
 }
 
+/// "The replica with member_key belongs to school `school` of board `board`" (or, with
+/// revoked, no longer does), said by issuer_key at `issued`. A statement counts when its
+/// issuer is the board's key, or a replica that is itself a member of the same school.
+public nonisolated struct Kcsync_V1_Membership: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 1
+  public var format: UInt32 = 0
+
+  /// the board number
+  public var board: String = String()
+
+  /// BRIN
+  public var school: String = String()
+
+  /// Ed25519 public key (32 bytes)
+  public var memberKey: Data = Data()
+
+  /// Ed25519 public key (32 bytes)
+  public var issuerKey: Data = Data()
+
+  /// ms since 1970
+  public var issued: UInt64 = 0
+
+  public var revoked: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kcsync_V1_SignedMembership: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// encoded Membership, exactly as signed
+  public var statement: Data = Data()
+
+  /// Ed25519 by issuer_key over "kcsync-membership-v1\n" + statement
+  public var signature: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Kcsync_V1_VectorEntry: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -767,7 +816,7 @@ public nonisolated struct Kcsync_V1_Hello: Sendable {
   /// its Ed25519 key; the id must be its hash
   public var publicKey: Data = Data()
 
-  /// the replica's BRIN; empty for a board replica
+  /// the replica's BRIN; empty for a board replica (a claim only)
   public var school: String = String()
 
   /// the board number
@@ -781,6 +830,9 @@ public nonisolated struct Kcsync_V1_Hello: Sendable {
 
   /// e.g. "kcsync/0.1"
   public var agent: String = String()
+
+  /// SignedMembership: the chain that makes this replica a member
+  public var memberships: [Data] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -807,6 +859,9 @@ public nonisolated struct Kcsync_V1_Challenge: Sendable {
 
   /// over the client's nonce (see SPEC.md, "Authentication")
   public var serverSignature: Data = Data()
+
+  /// SignedMembership: the server's own chain (peers)
+  public var memberships: [Data] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -874,6 +929,32 @@ public nonisolated struct Kcsync_V1_Changes: Sendable {
   public init() {}
 }
 
+/// One change of a batch that the receiver did not store, and why. The rest of the batch was
+/// stored; later changes of the same chain in that batch were refused with it.
+public nonisolated struct Kcsync_V1_Refusal: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the change's author (16 bytes)
+  public var replica: Data = Data()
+
+  public var seq: UInt64 = 0
+
+  /// the receiver's error code, e.g. "notMember", "notOwner"
+  public var code: String = String()
+
+  /// English, for logs
+  public var reason: String = String()
+
+  /// true: it may be accepted later (send it again next session)
+  public var transient: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Kcsync_V1_Ack: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -885,6 +966,23 @@ public nonisolated struct Kcsync_V1_Ack: Sendable {
   public var batch: UInt64 = 0
 
   public var vector: [Kcsync_V1_VectorEntry] = []
+
+  public var refused: [Kcsync_V1_Refusal] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The membership statements a side holds for its board, sent once after Welcome by both
+/// sides, before any Vector (SPEC.md, "Membership").
+public nonisolated struct Kcsync_V1_Members: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// SignedMembership
+  public var memberships: [Data] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1046,6 +1144,14 @@ public nonisolated struct Kcsync_V1_Frame: Sendable {
     set {kind = .error(newValue)}
   }
 
+  public var members: Kcsync_V1_Members {
+    get {
+      if case .members(let v)? = kind {return v}
+      return Kcsync_V1_Members()
+    }
+    set {kind = .members(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -1057,6 +1163,7 @@ public nonisolated struct Kcsync_V1_Frame: Sendable {
     case changes(Kcsync_V1_Changes)
     case ack(Kcsync_V1_Ack)
     case error(Kcsync_V1_ErrorFrame)
+    case members(Kcsync_V1_Members)
 
   }
 
@@ -2258,6 +2365,101 @@ nonisolated extension Kcsync_V1_EntityState: SwiftProtobuf.Message, SwiftProtobu
   }
 }
 
+nonisolated extension Kcsync_V1_Membership: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Membership"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}format\0\u{1}board\0\u{1}school\0\u{3}member_key\0\u{3}issuer_key\0\u{1}issued\0\u{1}revoked\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.format) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.board) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.school) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.memberKey) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.issuerKey) }()
+      case 6: try { try decoder.decodeSingularFixed64Field(value: &self.issued) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.revoked) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.format != 0 {
+      try visitor.visitSingularUInt32Field(value: self.format, fieldNumber: 1)
+    }
+    if !self.board.isEmpty {
+      try visitor.visitSingularStringField(value: self.board, fieldNumber: 2)
+    }
+    if !self.school.isEmpty {
+      try visitor.visitSingularStringField(value: self.school, fieldNumber: 3)
+    }
+    if !self.memberKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.memberKey, fieldNumber: 4)
+    }
+    if !self.issuerKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.issuerKey, fieldNumber: 5)
+    }
+    if self.issued != 0 {
+      try visitor.visitSingularFixed64Field(value: self.issued, fieldNumber: 6)
+    }
+    if self.revoked != false {
+      try visitor.visitSingularBoolField(value: self.revoked, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_Membership, rhs: Kcsync_V1_Membership) -> Bool {
+    if lhs.format != rhs.format {return false}
+    if lhs.board != rhs.board {return false}
+    if lhs.school != rhs.school {return false}
+    if lhs.memberKey != rhs.memberKey {return false}
+    if lhs.issuerKey != rhs.issuerKey {return false}
+    if lhs.issued != rhs.issued {return false}
+    if lhs.revoked != rhs.revoked {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_SignedMembership: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SignedMembership"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}statement\0\u{1}signature\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.statement) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.statement.isEmpty {
+      try visitor.visitSingularBytesField(value: self.statement, fieldNumber: 1)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_SignedMembership, rhs: Kcsync_V1_SignedMembership) -> Bool {
+    if lhs.statement != rhs.statement {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Kcsync_V1_VectorEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VectorEntry"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}replica\0\u{1}seq\0")
@@ -2295,7 +2497,7 @@ nonisolated extension Kcsync_V1_VectorEntry: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Kcsync_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}replica\0\u{3}public_key\0\u{1}school\0\u{1}board\0\u{1}scopes\0\u{1}nonce\0\u{1}agent\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}replica\0\u{3}public_key\0\u{1}school\0\u{1}board\0\u{1}scopes\0\u{1}nonce\0\u{1}agent\0\u{1}memberships\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2311,6 +2513,7 @@ nonisolated extension Kcsync_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.scopes) }()
       case 7: try { try decoder.decodeSingularBytesField(value: &self.nonce) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.agent) }()
+      case 9: try { try decoder.decodeRepeatedBytesField(value: &self.memberships) }()
       default: break
       }
     }
@@ -2341,6 +2544,9 @@ nonisolated extension Kcsync_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.agent.isEmpty {
       try visitor.visitSingularStringField(value: self.agent, fieldNumber: 8)
     }
+    if !self.memberships.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.memberships, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2353,6 +2559,7 @@ nonisolated extension Kcsync_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.scopes != rhs.scopes {return false}
     if lhs.nonce != rhs.nonce {return false}
     if lhs.agent != rhs.agent {return false}
+    if lhs.memberships != rhs.memberships {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2360,7 +2567,7 @@ nonisolated extension Kcsync_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
 
 nonisolated extension Kcsync_V1_Challenge: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Challenge"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nonce\0\u{1}audience\0\u{3}server_time\0\u{3}server_replica\0\u{3}server_key\0\u{3}server_signature\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nonce\0\u{1}audience\0\u{3}server_time\0\u{3}server_replica\0\u{3}server_key\0\u{3}server_signature\0\u{1}memberships\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2374,6 +2581,7 @@ nonisolated extension Kcsync_V1_Challenge: SwiftProtobuf.Message, SwiftProtobuf.
       case 4: try { try decoder.decodeSingularBytesField(value: &self.serverReplica) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.serverKey) }()
       case 6: try { try decoder.decodeSingularBytesField(value: &self.serverSignature) }()
+      case 7: try { try decoder.decodeRepeatedBytesField(value: &self.memberships) }()
       default: break
       }
     }
@@ -2398,6 +2606,9 @@ nonisolated extension Kcsync_V1_Challenge: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.serverSignature.isEmpty {
       try visitor.visitSingularBytesField(value: self.serverSignature, fieldNumber: 6)
     }
+    if !self.memberships.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.memberships, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2408,6 +2619,7 @@ nonisolated extension Kcsync_V1_Challenge: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.serverReplica != rhs.serverReplica {return false}
     if lhs.serverKey != rhs.serverKey {return false}
     if lhs.serverSignature != rhs.serverSignature {return false}
+    if lhs.memberships != rhs.memberships {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2553,9 +2765,59 @@ nonisolated extension Kcsync_V1_Changes: SwiftProtobuf.Message, SwiftProtobuf._M
   }
 }
 
+nonisolated extension Kcsync_V1_Refusal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Refusal"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}replica\0\u{1}seq\0\u{1}code\0\u{1}reason\0\u{1}transient\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.replica) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.seq) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.transient) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.replica.isEmpty {
+      try visitor.visitSingularBytesField(value: self.replica, fieldNumber: 1)
+    }
+    if self.seq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seq, fieldNumber: 2)
+    }
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 3)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
+    }
+    if self.transient != false {
+      try visitor.visitSingularBoolField(value: self.transient, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_Refusal, rhs: Kcsync_V1_Refusal) -> Bool {
+    if lhs.replica != rhs.replica {return false}
+    if lhs.seq != rhs.seq {return false}
+    if lhs.code != rhs.code {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.transient != rhs.transient {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Kcsync_V1_Ack: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Ack"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}batch\0\u{1}vector\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}batch\0\u{1}vector\0\u{1}refused\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2566,6 +2828,7 @@ nonisolated extension Kcsync_V1_Ack: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 1: try { try decoder.decodeSingularStringField(value: &self.scope) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.batch) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.vector) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.refused) }()
       default: break
       }
     }
@@ -2581,6 +2844,9 @@ nonisolated extension Kcsync_V1_Ack: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if !self.vector.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.vector, fieldNumber: 3)
     }
+    if !self.refused.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.refused, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2588,6 +2854,37 @@ nonisolated extension Kcsync_V1_Ack: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.scope != rhs.scope {return false}
     if lhs.batch != rhs.batch {return false}
     if lhs.vector != rhs.vector {return false}
+    if lhs.refused != rhs.refused {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_Members: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Members"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}memberships\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedBytesField(value: &self.memberships) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.memberships.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.memberships, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_Members, rhs: Kcsync_V1_Members) -> Bool {
+    if lhs.memberships != rhs.memberships {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2634,7 +2931,7 @@ nonisolated extension Kcsync_V1_ErrorFrame.Code: SwiftProtobuf._ProtoNameProvidi
 
 nonisolated extension Kcsync_V1_Frame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Frame"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}challenge\0\u{1}authenticate\0\u{1}welcome\0\u{1}vector\0\u{1}changes\0\u{1}ack\0\u{1}error\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}challenge\0\u{1}authenticate\0\u{1}welcome\0\u{1}vector\0\u{1}changes\0\u{1}ack\0\u{1}error\0\u{1}members\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2746,6 +3043,19 @@ nonisolated extension Kcsync_V1_Frame: SwiftProtobuf.Message, SwiftProtobuf._Mes
           self.kind = .error(v)
         }
       }()
+      case 9: try {
+        var v: Kcsync_V1_Members?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .members(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .members(v)
+        }
+      }()
       default: break
       }
     }
@@ -2788,6 +3098,10 @@ nonisolated extension Kcsync_V1_Frame: SwiftProtobuf.Message, SwiftProtobuf._Mes
     case .error?: try {
       guard case .error(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    }()
+    case .members?: try {
+      guard case .members(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
     }()
     case nil: break
     }

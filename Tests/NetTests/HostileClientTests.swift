@@ -1,0 +1,255 @@
+import BoardServer
+import Foundation
+import GRDB
+import ServiceLifecycle
+import Hummingbird
+import HummingbirdWSClient
+import KCModel
+import KCReplica
+import Logging
+import NIOCore
+import NIOWebSocket
+import SchoolDaemon
+import SwiftProtobuf
+import SyncCore
+import SyncNet
+import SyncProtocol
+import SyncStore
+import SyncTestKit
+import Synchronization
+import Testing
+
+/// QUALITY.md 5 and 7 against the real board server: a school with a registered key and a
+/// hand-made client that crafts any frame and any signed change, and a fake board with another
+/// key. Each attack is refused alone (in the `Ack`, with the session left open), the board's
+/// state is unchanged, and the honest schools keep syncing.
+@Suite(.serialized) struct HostileClientTests {
+    typealias Fixture = BoardServerTests.Fixture
+
+    /// A registered key speaking by hand: completes the handshake with the real session code,
+    /// then sends `frames` as they are and collects what the server answers for `listen`.
+    /// With `ownVector` false it sends no `Vector` of its own: the frames bring one.
+    static func hostile(_ f: Fixture, _ url: String, key: ReplicaKey, school: String, memberships: [Data] = [],
+                        ownVector: Bool = true, frames: [Data], listen: Duration = .milliseconds(1500)) async -> [Data] {
+        let replies = Mutex<[Data]>([])
+        _ = try? await WebSocketClient.connect(url: url + "/sync", logger: f.logger) { inbound, outbound, _ in
+            var session = SyncSession(role: .client(scopes: [f.board.scope], audience: "board/41234", pinnedServerKey: nil),
+                                      key: key, school: school, board: "41234", nonce: SessionRunner.nonce(), memberships: memberships)
+            var pending = session.start(now: SessionRunner.now())
+            var iterator = inbound.messages(maxSize: 1 << 24).makeAsyncIterator()
+            var open = false
+            while !open {
+                var queue = pending[...]
+                pending = []
+                while let directive = queue.popFirst() {
+                    switch directive {
+                    case .send(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+                    case .readMemberships: queue += session.onMemberships([])
+                    case .readVectors(let scopes):
+                        // Pretend to hold nothing.
+                        if ownVector { queue += session.onVectors(Dictionary(uniqueKeysWithValues: scopes.map { ($0, VersionVector()) })) }
+                        open = true
+                    case .close: return
+                    default: break
+                    }
+                }
+                if open { break }
+                guard let message = try await iterator.next(), case .binary(let buffer) = message else { return }
+                pending = session.onFrame(Data(buffer.readableBytesView), now: SessionRunner.now())
+            }
+            for frame in frames { try await outbound.write(.binary(ByteBuffer(bytes: frame))) }
+            // Listen for a while, then close: the server's answers end with the connection.
+            let closer = Task {
+                try? await Task.sleep(for: listen)
+                try? await outbound.close(.normalClosure, reason: nil)
+            }
+            defer { closer.cancel() }
+            while let message = try await iterator.next() {
+                if case .binary(let buffer) = message { replies.withLock { $0.append(Data(buffer.readableBytesView)) } }
+            }
+        }
+        return replies.withLock { $0 }
+    }
+
+    /// The fixture with both schools pinned to the board's key, and school A's shared note and
+    /// figure at the board.
+    static func fixtureWithSharedRecords() async throws -> (Fixture, note: EntityID) {
+        let f = try Fixture()
+        for school in [f.schoolA, f.schoolB] { try school.setBoardKey(f.board.publicKeyHex) }
+        var draft = NoteDraft(author: "a", role: .trendAnalyst, category: .trendAnalysis, title: "Gedeeld door 12AB")
+        draft.subjectArea = .arithmetic
+        let note = try f.schoolA.shareNote(try f.schoolA.addNote(draft).id)
+        return (f, try #require(note.boardCopy))
+    }
+
+    @Test func everyCraftedChangeIsRefusedAloneAndTheOthersKeepSyncing() async throws {
+        let (f, copy) = try await HostileClientTests.fixtureWithSharedRecords()
+        let board = f.board.scope
+        let keyB = f.schoolB.store.key
+        try await f.withServer { url in
+            #expect(await f.sync(f.schoolA, url) == nil)
+            #expect(try f.board.store.changeCount(board) == 1)
+            let before = try f.board.store.stateHash()
+            var rng = SystemRandomNumberGenerator()
+            let advice = EntityID(millis: 1, using: &rng)
+            let note = EntityID(millis: 1, using: &rng)
+            let attacks: [(String, [EntityOperations], String)] = [
+                ("erase another school's record", [ChainForger.erase(copy, type: "note")], "notOwner"),
+                ("delete another school's record", [ChainForger.delete(copy, type: "note")], "notOwner"),
+                ("edit another school's record", [ChainForger.assign(copy, type: "note", ["title": .text("overgenomen door 34CD")])], "notOwner"),
+                ("take another school's record", [ChainForger.assign(copy, type: "note", ["school": .text("34CD")])], "notOwner"),
+                ("advice as the board", [ChainForger.assign(advice, type: "trendAdvice", ["school": .text(""), "signal": .text("nep"), "period": .text("2025-2026 M")])], "notOwner"),
+                ("a note in another school's name", [ChainForger.assign(note, type: "note", ["school": .text("12AB"), "title": .text("namens 12AB")])], "notOwner"),
+                ("a pupil note", [ChainForger.assign(note, type: "note", ["school": .text("34CD"), "subject": .text("pupil"), "title": .text("PUPIL-CANARY")])], "scopeNotAllowed"),
+                ("an unknown record type", [ChainForger.assign(note, type: "pupilFile", ["school": .text("34CD")])], "scopeNotAllowed"),
+                ("an unknown field", [ChainForger.assign(note, type: "note", ["school": .text("34CD"), "bsn": .text("123456782")])], "schemaViolation"),
+            ]
+            for (what, groups, code) in attacks {
+                var forger = ChainForger(key: keyB, scope: board)
+                let frames = await HostileClientTests.hostile(f, url, key: keyB, school: "34CD",
+                                                              frames: [FrameForger.changes(scope: board, batch: 1, [forger.next(groups)])])
+                let refusals = FrameForger.refusals(in: frames)
+                #expect(refusals?.map(\.2) == [code], "\(what): \(String(describing: refusals))")
+                #expect(FrameForger.errorCode(in: frames) == nil, "\(what): the session stays open")
+                #expect(try f.board.store.stateHash() == before, "\(what)")
+            }
+            // A change for another scope inside a board batch, and one badly signed.
+            var school = ChainForger(key: keyB, scope: try .school("34CD"))
+            var bad = ChainForger(key: keyB, scope: board)
+            let frames = await HostileClientTests.hostile(f, url, key: keyB, school: "34CD", frames: [
+                FrameForger.changes(scope: board, batch: 1, [school.next([ChainForger.assign(note, type: "note", ["school": .text("34CD")])])]),
+                FrameForger.changes(scope: board, batch: 2, [bad.nextBadlySigned([ChainForger.assign(note, type: "note", ["school": .text("34CD")])])]),
+            ])
+            #expect(FrameForger.refusalsAll(in: frames).map(\.2) == ["scopeNotAllowed", "badSignature"])
+            #expect(try f.board.store.stateHash() == before)
+            let bytes = try Data(contentsOf: f.board.directory.appendingPathComponent("replica.db"))
+            #expect(bytes.range(of: Data("PUPIL-CANARY".utf8)) == nil)
+
+            // Everyone else keeps syncing: B shares its own note, and A receives it.
+            var draft = NoteDraft(author: "b", role: .trendAnalyst, category: .trendAnalysis, title: "Van 34CD zelf")
+            draft.subjectArea = .spelling
+            _ = try f.schoolB.shareNote(try f.schoolB.addNote(draft).id)
+            #expect(await f.sync(f.schoolB, url) == nil)
+            #expect(await f.sync(f.schoolA, url) == nil)
+            #expect(try f.schoolA.store.changeCount(f.schoolA.boardScope) == 2)
+            #expect(try f.schoolA.store.stateHash(of: [board]) == f.board.store.stateHash(of: [board]))
+            #expect(try f.board.store.refusalReports().count >= 1)
+        }
+    }
+
+    /// Remote numbers are checked before any arithmetic: a vector whose seqs add up past 2^64
+    /// does not trap the board; a duplicate replica or a seq past 2^63 − 1 is refused.
+    @Test func absurdVectorsNeitherTrapNorStopTheBoard() async throws {
+        let (f, _) = try await HostileClientTests.fixtureWithSharedRecords()
+        let keyB = f.schoolB.store.key
+        let big = Limits.maximumSeq
+        let replicas = (0..<3).map { _ in ReplicaKey().replicaID }
+        try await f.withServer { url in
+            let huge = await HostileClientTests.hostile(f, url, key: keyB, school: "34CD", ownVector: false, frames: [
+                FrameForger.vector(scope: f.board.scope, entries: replicas.map { ($0, big) })])
+            #expect(FrameForger.errorCode(in: huge) == nil)
+            let duplicate = await HostileClientTests.hostile(f, url, key: keyB, school: "34CD", ownVector: false, frames: [
+                FrameForger.vector(scope: f.board.scope, entries: [(replicas[0], 1), (replicas[0], 2)])])
+            #expect(FrameForger.errorCode(in: duplicate) == "malformedFrame")
+            let beyond = await HostileClientTests.hostile(f, url, key: keyB, school: "34CD", ownVector: false, frames: [
+                FrameForger.vector(scope: f.board.scope, entries: [(replicas[0], UInt64.max)])])
+            #expect(FrameForger.errorCode(in: beyond) == "malformedFrame")
+            #expect(await f.sync(f.schoolA, url) == nil, "the board still serves")
+            let held = try f.board.store.changeCount(f.board.scope)
+            #expect(held == 1)
+        }
+    }
+
+    /// A server with another key on the board's address gets nothing written into a school
+    /// that pinned its board's key.
+    @Test func aFakeBoardGetsNothingIntoASchool() async throws {
+        let (f, _) = try await HostileClientTests.fixtureWithSharedRecords()
+        let fake = try BoardReplica.create(in: f.root.appendingPathComponent("fake"), board: "41234")
+        try fake.register(school: "12AB", key: f.schoolA.publicKeyHex)
+        _ = try fake.adviceBook.add(AdviceDraft(period: Period("2025-2026 M")!, subjectArea: .arithmetic, signal: "nep", advice: "FAKE-CANARY", author: "nep"))
+        let before = try f.schoolA.store.stateHash()
+        let port = Mutex<Int?>(nil)
+        let app = try buildBoardApplication(board: fake, host: "127.0.0.1", port: 0, logger: f.logger, onServerRunning: { p in port.withLock { $0 = p } })
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        for _ in 0..<100 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
+        let url = "ws://127.0.0.1:\(try #require(port.withLock { $0 }))"
+        let outcome = await f.sync(f.schoolA, url)
+        #expect(outcome?.contains("pinned") == true, "\(String(describing: outcome))")
+        #expect(try f.schoolA.store.stateHash() == before)
+        let bytes = try Data(contentsOf: f.schoolA.directory.appendingPathComponent("replica.db"))
+        #expect(bytes.range(of: Data("FAKE-CANARY".utf8)) == nil)
+    }
+
+    /// Removing a school at the board revokes its keys, and its open session closes at once.
+    @Test func aRemovedSchoolsOpenSessionIsClosed() async throws {
+        let f = try Fixture()
+        try await f.withServer { url in
+            let ended = Mutex<LinkOutcome?>(nil)
+            let link = Task {
+                let outcome = await LinkService.syncOnce(replica: f.schoolB, target: .board(url: url), notifier: ChangeNotifier(),
+                                                         logger: f.logger, status: nil, stopWhenCaughtUp: false)
+                ended.withLock { $0 = outcome }
+            }
+            defer { link.cancel() }
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(ended.withLock { $0 } == nil, "the live session is open")
+            try f.board.remove(school: "34CD")
+            for _ in 0..<50 where ended.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(100)) }
+            let outcome = try #require(ended.withLock { $0 }, "the session closed within 5 s")
+            #expect(outcome.error?.contains("unauthorized") == true, "\(String(describing: outcome.error))")
+            #expect(await f.sync(f.schoolB, url)?.contains("unauthorized") == true, "and the school gets nothing more")
+            #expect(await f.sync(f.schoolA, url) == nil, "the other school still syncs")
+        }
+    }
+
+    /// A laptop admitted only with `peer add` at the desktop shares a note directly with the
+    /// board and relayed through the desktop; it reaches the other school; an erasure written
+    /// at the desktop afterwards reaches the board and the other school.
+    @Test func aLaptopAdmittedWithPeerAddSyncsDirectlyAndRelayed() async throws {
+        let f = try Fixture()
+        let laptop = try KCReplica.create(in: f.root.appendingPathComponent("laptop"), school: "12AB", board: "41234")
+        try await f.withServer { url in
+            #expect(await f.sync(f.schoolA, url) == nil)      // the desktop learns the board's key and its own membership
+            try f.schoolA.addPeer(publicKey: laptop.publicKeyHex, url: nil)
+            // The desktop listens for its peers; the laptop knows the desktop's key and address.
+            let port = Mutex<Int?>(nil)
+            let listener = try SchoolDaemon.peerApplication(replica: f.schoolA, host: "127.0.0.1", port: 0, notifier: ChangeNotifier(),
+                                                            status: StatusFile(directory: f.schoolA.directory), logger: f.logger,
+                                                            onServerRunning: { p in port.withLock { $0 = p } })
+            let serving = Task { try await listener.run() }
+            defer { serving.cancel() }
+            for _ in 0..<100 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
+            let desktop = try laptop.addPeer(publicKey: f.schoolA.publicKeyHex, url: "ws://127.0.0.1:\(try #require(port.withLock { $0 }))")
+            #expect(await LinkService.syncOnce(replica: laptop, target: .peer(desktop), notifier: ChangeNotifier(), logger: f.logger,
+                                               status: nil, stopWhenCaughtUp: true).error == nil)
+            #expect(laptop.boardKey?.key == f.board.publicKeyHex, "the laptop learnt the board's key from its desktop")
+
+            // Directly: the laptop shares a note and syncs with the board itself.
+            var draft = NoteDraft(author: "l", role: .trendAnalyst, category: .trendAnalysis, title: "Van de laptop")
+            draft.subjectArea = .arithmetic
+            let direct = try laptop.shareNote(try laptop.addNote(draft).id)
+            #expect(await f.sync(laptop, url) == nil)
+            // Relayed: a second note goes laptop → desktop → board.
+            draft.title = "Via de desktop"
+            let relayed = try laptop.shareNote(try laptop.addNote(draft).id)
+            #expect(await LinkService.syncOnce(replica: laptop, target: .peer(desktop), notifier: ChangeNotifier(), logger: f.logger,
+                                               status: nil, stopWhenCaughtUp: true).error == nil)
+            #expect(await f.sync(f.schoolA, url) == nil)
+            #expect(await f.sync(f.schoolB, url) == nil)
+            let titles = try f.schoolB.store.read { db in try String.fetchAll(db, sql: "SELECT title FROM record_note") }
+            #expect(Set(titles) == ["Van de laptop", "Via de desktop"], "\(titles)")
+            #expect(f.board.store.refusalReports().isEmpty)
+
+            // The desktop takes the laptop's note off the board (it holds the school record too).
+            _ = try f.schoolA.unshareNote(direct.id)
+            #expect(await f.sync(f.schoolA, url) == nil)
+            #expect(await f.sync(f.schoolB, url) == nil)
+            for store in [f.board.store, f.schoolB.store] {
+                let left = try store.read { db in try String.fetchAll(db, sql: "SELECT title FROM record_note") }
+                #expect(left == ["Via de desktop"])
+            }
+            _ = relayed
+        }
+    }
+}
