@@ -117,6 +117,20 @@ public struct LinkService: Service {
         replica: KCReplica, target: LinkTarget, notifier: ChangeNotifier, logger: Logger, status: StatusFile?,
         stopWhenCaughtUp: Bool, onEvent: @escaping @Sendable (SessionEvent) -> Void = { _ in }
     ) async -> LinkOutcome {
+        let before = replica.store.replicaID
+        let outcome = await session(replica: replica, target: target, notifier: notifier, logger: logger, status: status,
+                                    stopWhenCaughtUp: stopWhenCaughtUp, onEvent: onEvent)
+        guard replica.store.replicaID != before else { return outcome }
+        // The replica found its chain forked and moved to a new identity: sync again as it.
+        let again = await session(replica: replica, target: target, notifier: notifier, logger: logger, status: status,
+                                  stopWhenCaughtUp: stopWhenCaughtUp, onEvent: onEvent)
+        return LinkOutcome(target: target, received: outcome.received + again.received, sent: outcome.sent + again.sent, error: again.error)
+    }
+
+    static func session(
+        replica: KCReplica, target: LinkTarget, notifier: ChangeNotifier, logger: Logger, status: StatusFile?,
+        stopWhenCaughtUp: Bool, onEvent: @escaping @Sendable (SessionEvent) -> Void
+    ) async -> LinkOutcome {
         if let problem = LinkService.addressProblem(target.url) {
             return LinkOutcome(target: target, received: 0, sent: 0, error: problem)
         }

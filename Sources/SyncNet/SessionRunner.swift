@@ -45,6 +45,8 @@ public enum SessionEvent: Sendable {
     case refusedHere(Scope, [ChangeRefusal])
     /// The peer acknowledged holding this vector of the scope.
     case peerHolds(Scope, VersionVector)
+    /// This replica found its chain forked (restored from a copy) and moved to a new identity.
+    case movedToNewIdentity(old: ReplicaID, new: ReplicaID)
 }
 
 /// Runs one ``SyncSession`` over a WebSocket connection against a replica: the "shell" that
@@ -138,6 +140,21 @@ public struct SessionRunner: Sendable {
         var closing: SessionError?
         var finished = false
         var established = false
+        /// A forked chain: the replica moves to a new identity (once), keeping its data.
+        func moveOn(from old: ReplicaID, _ reason: String) {
+            guard store.replicaID == old else { return }
+            do {
+                let new = try store.moveToNewIdentity(reason: reason)
+                logger.warning("this replica's chain forked; it moved to a new identity", metadata: [
+                    "old": "\(old.hex)", "new": "\(new.replicaID.hex)", "reason": "\(reason)"])
+                onEvent(.movedToNewIdentity(old: old, new: new.replicaID))
+                // A new session presents the new identity and its membership; this one ends.
+                finished = true
+            } catch {
+                logger.error("this replica's chain forked and it could not move to a new identity", metadata: ["error": "\(error.message)"])
+            }
+        }
+
         func execute(_ first: [SyncSession.Directive]) async {
             var queue = first[...]
             while let directive = queue.popFirst() {
@@ -173,11 +190,13 @@ public struct SessionRunner: Sendable {
                     do {
                         var vectors: [Scope: VersionVector] = [:]
                         var excluded: [Scope: VersionVector] = [:]
+                        var tips: [Scope: [UInt8]] = [:]
                         for scope in scopes {
                             vectors[scope] = try store.versionVector(scope)
                             excluded[scope] = exclusions(scope)
+                            if let peer = session.peer?.replica { tips[scope] = try store.tip(of: peer, in: scope) }
                         }
-                        queue += session.onVectors(vectors, excluding: excluded)
+                        queue += session.onVectors(vectors, excluding: excluded, peerTips: tips)
                     } catch {
                         queue += session.onStorageFailure("could not read the version vectors: \(error.message)")
                     }
@@ -224,6 +243,9 @@ public struct SessionRunner: Sendable {
                     queue += session.onApplied(scope, batch: batch, result: result)
                 case .refused(let scope, let refusals):
                     logger.info("the peer refused changes", metadata: ["scope": "\(scope)", "count": "\(refusals.count)"])
+                    if let fork = refusals.first(where: { $0.replica == session.replica && ["forkedChain", "brokenChain"].contains($0.code) }) {
+                        moveOn(from: fork.replica, "the peer holds another change \(fork.seq) of this replica's chain in \(scope)")
+                    }
                     onEvent(.refusedByPeer(scope, refusals))
                     // What may pass later is offered again after a while, once per chain.
                     var firsts: [ReplicaID: UInt64] = [:]
@@ -237,6 +259,12 @@ public struct SessionRunner: Sendable {
                     }
                 case .peerHolds(let scope, let vector):
                     onEvent(.peerHolds(scope, vector))
+                case .compareOwnTip(let scope, let seq, let hash):
+                    if let mine = try? store.headerHash(of: session.replica, seq: seq, in: scope), mine != hash {
+                        moveOn(from: session.replica, "the peer holds another change \(seq) of this replica's chain in \(scope): restored from a copy")
+                    }
+                case .ownChainAhead(let scope, let held, let local):
+                    moveOn(from: session.replica, "the peer holds seq \(held) of this replica's chain in \(scope), this replica only \(local): restored from a copy")
                 case .established(let peer, let scopes):
                     logger.info("session established", metadata: ["peer": "\(peer.replica.hex)", "scopes": "\(scopes.map(\.name))"])
                     SessionMetrics.opened.increment()

@@ -59,6 +59,14 @@ public struct SyncSession: Sendable {
         case refused(Scope, [ChangeRefusal])
         /// The peer's `Ack` says it now holds this vector of `scope` (nothing to answer).
         case peerHolds(Scope, VersionVector)
+        /// The peer holds more of this replica's own chain in `scope` than this replica does:
+        /// it was restored from a copy, or its key is used twice. The shell moves the replica
+        /// to a new identity before it writes again (nothing to answer).
+        case ownChainAhead(Scope, peerHolds: UInt64, local: UInt64)
+        /// The peer holds this replica's chain in `scope` up to `seq`, whose header hashes to
+        /// `hash` there: if this replica's own change at `seq` hashes otherwise, its chain
+        /// forked (nothing to answer).
+        case compareOwnTip(Scope, seq: UInt64, hash: [UInt8])
         /// The handshake is done: `peer` may sync `scopes`.
         case established(Peer, [Scope])
         /// Changes received so far in `scope` of those the peer had when the session began.
@@ -90,6 +98,7 @@ public struct SyncSession: Sendable {
         var excluded = VersionVector()
         /// Chains of the peer's this side refused: they count as held for "caught up".
         var refusedHere = VersionVector()
+        var checkedOwnChain = false
     }
 
     /// Which side this is.
@@ -97,6 +106,8 @@ public struct SyncSession: Sendable {
     /// The limits this side enforces.
     public let limits: SessionLimits
     let key: ReplicaKey
+    /// The replica this session speaks for (its key's id).
+    public var replica: ReplicaID { key.replicaID }
     let school: String
     let board: String
     let nonce: [UInt8]
@@ -218,7 +229,10 @@ public struct SyncSession: Sendable {
     /// This side's version vectors, as asked for by `.readVectors`. `excluding` holds, per
     /// scope, the changes not to send the peer in this session (those it refused before for a
     /// reason that does not pass).
-    public mutating func onVectors(_ vectors: [Scope: VersionVector], excluding: [Scope: VersionVector] = [:]) -> [Directive] {
+    /// `peerTips` holds, per scope, the header hash of this side's newest change of the peer's
+    /// own chain (sent with the vector, so a peer restored from a copy notices its fork).
+    public mutating func onVectors(_ vectors: [Scope: VersionVector], excluding: [Scope: VersionVector] = [:],
+                                   peerTips: [Scope: [UInt8]] = [:]) -> [Directive] {
         guard phase == .open else { return [] }
         var out: [Directive] = []
         for (scope, vector) in vectors.sorted(by: { $0.key < $1.key }) where scopes[scope] != nil {
@@ -230,9 +244,11 @@ public struct SyncSession: Sendable {
             var message = Kcsync_V1_Vector()
             message.scope = scope.name
             message.entries = SyncSession.entries(vector)
+            if let tip = peerTips[scope], tip.count == 32 { message.peerTip = Data(tip) }
             out.append(send { $0.vector = message })
             if let peerVector = scopes[scope]!.peerVector {
                 scopes[scope]!.total = SyncSession.lacking(vector, peerVector)
+                out += checkOwnChain(scope)
             }
             out += pump(scope)
         }
@@ -460,11 +476,21 @@ public struct SyncSession: Sendable {
         }
         guard let vector = SyncSession.vector(message.entries) else { return fail(.malformedFrame, "a vector entry is malformed") }
         guard scopes[scope]!.peerVector == nil else { return violation("a second Vector for \(scope)") }
+        var tip: [Directive] = []
+        if message.peerTip.count == 32, vector[key.replicaID] > 0 {
+            tip = [.compareOwnTip(scope, seq: vector[key.replicaID], hash: Array(message.peerTip))]
+        } else if !message.peerTip.isEmpty {
+            return fail(.malformedFrame, "a vector's peer tip is a 32-byte hash")
+        }
         scopes[scope]!.peerVector = vector
         scopes[scope]!.initialPeerVector = vector
         scopes[scope]!.sent = vector.merged(with: scopes[scope]!.excluded)
-        if let local = scopes[scope]!.local { scopes[scope]!.total = SyncSession.lacking(local, vector) }
-        return pump(scope) + checkCaughtUp()
+        var out: [Directive] = tip
+        if let local = scopes[scope]!.local {
+            scopes[scope]!.total = SyncSession.lacking(local, vector)
+            out += checkOwnChain(scope)
+        }
+        return out + pump(scope) + checkCaughtUp()
     }
 
     private mutating func onPeerChanges(_ message: Kcsync_V1_Changes, now: UInt64) -> [Directive] {
@@ -550,6 +576,15 @@ public struct SyncSession: Sendable {
         }
         membershipsReceived = true
         return [.storeMemberships(message.memberships)]
+    }
+
+    /// Once both vectors of `scope` are known: does the peer hold more of this replica's chain?
+    private mutating func checkOwnChain(_ scope: Scope) -> [Directive] {
+        guard let state = scopes[scope], !state.checkedOwnChain, let local = state.local, let peer = state.peerVector else { return [] }
+        scopes[scope]!.checkedOwnChain = true
+        let me = key.replicaID
+        guard peer[me] > local[me] else { return [] }
+        return [.ownChainAhead(scope, peerHolds: peer[me], local: local[me])]
     }
 
     /// Asks for the next batch of `scope` when the window has room and nothing is being read.

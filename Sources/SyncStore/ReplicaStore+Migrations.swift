@@ -133,6 +133,14 @@ extension ReplicaStore {
                     at INTEGER NOT NULL,
                     PRIMARY KEY (link, direction, scope, replica)
                 ) WITHOUT ROWID;
+                -- The identities this replica had before it found its chain forked (restored
+                -- from a copy) and moved to a new one.
+                CREATE TABLE formerIdentity (
+                    replica BLOB PRIMARY KEY CHECK (length(replica) = 16),
+                    publicKey BLOB NOT NULL CHECK (length(publicKey) = 32),
+                    until INTEGER NOT NULL,
+                    reason TEXT NOT NULL
+                ) WITHOUT ROWID;
                 -- Changes are sent in clock order (causal order), so a record's creation
                 -- always travels before its edits.
                 CREATE INDEX change_clock ON change (scope, timestamp);

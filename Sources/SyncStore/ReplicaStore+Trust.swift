@@ -338,3 +338,47 @@ extension ReplicaStore {
         }
     }
 }
+
+extension ReplicaStore {
+    /// Moves this replica to a new key and so a new replica id, keeping all its data: for a
+    /// replica that finds its chain forked (restored from a backup or a copy of its directory,
+    /// whose old seqs were already used elsewhere). The old key signs a membership statement
+    /// for the new one (same school), so the new identity is a member wherever the old one
+    /// was; the old chain stays as it is, and what others hold of it flows back here as any
+    /// other replica's changes. Returns the new key.
+    @discardableResult
+    public func moveToNewIdentity(reason: String) throws(SyncError) -> ReplicaKey {
+        let old = key
+        let new = ReplicaKey()
+        if let trust = try trust(), trust.school.isEmpty {
+            // The board's key is the root every school pinned: it never changes by itself.
+            throw SyncError(.forkedChain, "the board's own replica found its chain forked (\(reason)); restore its latest copy, the board's key stays")
+        }
+        try ReplicaStore.wrap("move to a new identity") {
+            try writer.write { db in
+                try db.execute(sql: "UPDATE identity SET replica = ?, privateKey = ?", arguments: [Data(new.replicaID.bytes), new.rawRepresentation])
+                _ = try replicaRowID(db, replica: old.replicaID, publicKey: old.publicKey)
+                try db.execute(sql: "INSERT OR REPLACE INTO formerIdentity (replica, publicKey, until, reason) VALUES (?, ?, ?, ?)",
+                               arguments: [Data(old.replicaID.bytes), Data(old.publicKey), Int64(clamping: wallClock()), String(reason.prefix(300))])
+                if let row = try Row.fetchOne(db, sql: "SELECT board, school FROM trust"), !(row["school"] as String).isEmpty {
+                    let issued = max(wallClock(), 1)
+                    let statement = SignedMembership(board: row["board"], school: row["school"], memberKey: new.publicKey, issuer: old, issued: issued)
+                    _ = try ReplicaStore.insert([statement], db: db)
+                }
+                try db.execute(sql: "UPDATE trust SET version = version + 1")
+            }
+        }
+        identity.withLock { $0 = new }
+        trustCache.withLock { $0 = nil }
+        return new
+    }
+
+    /// The identities this replica had before, newest first.
+    public func formerIdentities() throws(SyncError) -> [(replica: ReplicaID, until: UInt64, reason: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT replica, until, reason FROM formerIdentity ORDER BY until DESC").compactMap { row in
+                ReplicaID(bytes: row["replica"] as Data).map { ($0, UInt64(max(0, row["until"] as Int64)), row["reason"] as String) }
+            }
+        }
+    }
+}

@@ -14,11 +14,13 @@ import Synchronization
 /// or not at all. Commits use `synchronous=FULL` in WAL mode, so a write that returned has
 /// survived a crash.
 public final class ReplicaStore: Sendable {
-    /// This replica's id (derived from its key).
-    public let replicaID: ReplicaID
+    /// This replica's id (derived from its key). It changes only when the replica finds its
+    /// chain forked and moves to a new identity (``moveToNewIdentity(reason:)``).
+    public var replicaID: ReplicaID { identity.withLock { $0.replicaID } }
     /// The replica's signing key: it signs this replica's changes and its session handshakes.
     /// It never leaves the replica.
-    public let key: ReplicaKey
+    public var key: ReplicaKey { identity.withLock { $0 } }
+    let identity: Mutex<ReplicaKey>
     let writer: any DatabaseWriter
     let materializers: [String: Materializer]
     let clock: Mutex<HybridLogicalClock>
@@ -95,8 +97,7 @@ public final class ReplicaStore: Sendable {
                 return (key, last)
             }
         }
-        self.key = key
-        self.replicaID = key.replicaID
+        identity = Mutex(key)
         clock = Mutex(HybridLogicalClock(last: Timestamp(rawValue: last)))
     }
 
@@ -188,6 +189,28 @@ public final class ReplicaStore: Sendable {
         var vector = VersionVector()
         for row in rows { vector[ReplicaID(bytes: row[0] as Data)!] = row[1] }
         return vector
+    }
+
+    /// The header hash of the newest change of `replica` held in `scope`, or nil.
+    public func tip(of replica: ReplicaID, in scope: Scope) throws(SyncError) -> [UInt8]? {
+        try read { db in
+            try Data.fetchOne(db, sql: """
+                SELECT head.hash FROM head JOIN replica ON replica.id = head.replica JOIN scope ON scope.id = head.scope
+                WHERE scope.name = ? AND replica.replica = ?
+                """, arguments: [scope.name, Data(replica.bytes)]).map(Array.init)
+        }
+    }
+
+    /// The header hash of change `seq` of `replica` in `scope`, if held.
+    public func headerHash(of replica: ReplicaID, seq: UInt64, in scope: Scope) throws(SyncError) -> [UInt8]? {
+        let bytes = try read { db in
+            try Data.fetchOne(db, sql: """
+                SELECT change.bytes FROM change JOIN replica ON replica.id = change.replica JOIN scope ON scope.id = change.scope
+                WHERE scope.name = ? AND replica.replica = ? AND change.seq = ?
+                """, arguments: [scope.name, Data(replica.bytes), Int64(clamping: seq)])
+        }
+        guard let bytes else { return nil }
+        return try SignedChange(serialized: bytes).headerHash
     }
 
     /// The number of changes held in `scope`.

@@ -84,7 +84,7 @@ public final class SessionEndpoint {
                     result = .failure(error)
                 }
                 handle(session.onApplied(scope, batch: batch, result: result))
-            case .refused, .peerHolds:
+            case .refused, .peerHolds, .ownChainAhead, .compareOwnTip:
                 break
             case .established(let peer, _):
                 established = peer

@@ -50,6 +50,9 @@ extension KCSync {
                 } else {
                     print("Bestuurssleutel nog onbekend: leg hem vast met 'kcsync config board-key' (uit 'kcsync board key' op de server), of hij wordt geleerd bij de eerste sync.")
                 }
+                for former in (try? replica.store.formerIdentities()) ?? [] {
+                    print("Eerder       replica \(former.replica.hex.prefix(8)): deze replica bleek teruggezet uit een kopie en ging verder als \(status.replica.prefix(8)); er ging niets verloren.")
+                }
                 printRefusals(replica.store.refusalReports())
             }
         }
@@ -108,6 +111,7 @@ func statusJSON(_ replica: KCReplica, _ saved: DaemonStatus?) throws -> String {
     object["peers"] = peerLinks(replica, saved)
     object["refused"] = try refusalsJSON(replica.store.refusalReports())
     if let key = replica.boardKey { object["boardKey"] = ["key": key.key, "source": key.source] }
+    object["formerReplicas"] = ((try? replica.store.formerIdentities()) ?? []).map { ["replica": $0.replica.hex, "reason": $0.reason] }
     let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
 }

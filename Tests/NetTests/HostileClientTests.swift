@@ -252,4 +252,55 @@ import Testing
             _ = relayed
         }
     }
+
+    /// A replica restored from a copy of its own directory (a backup, a VM snapshot) finds
+    /// that the board holds more of its chain than it does, moves to a new identity on its own,
+    /// takes back what it had written after the copy, and syncs on: its new notes reach the
+    /// board and the other school. One that wrote before it synced (the same seq as the board
+    /// holds, another change) notices from the board's tip hash, and syncs on all the same.
+    @Test func aReplicaRestoredFromACopyRecoversAndSyncsOn() async throws {
+        let f = try Fixture()
+        try await f.withServer { url in
+            #expect(await f.sync(f.schoolA, url) == nil)
+            let old = f.schoolA.store.replicaID
+            var draft = NoteDraft(author: "a", role: .trendAnalyst, category: .trendAnalysis, title: "Voor de kopie")
+            draft.subjectArea = .arithmetic
+            _ = try f.schoolA.shareNote(try f.schoolA.addNote(draft).id)
+            #expect(await f.sync(f.schoolA, url) == nil)
+            f.schoolA.store.truncateLog()
+            let copies = [f.root.appendingPathComponent("restored"), f.root.appendingPathComponent("restored-and-written")]
+            for copy in copies { try FileManager.default.copyItem(at: f.schoolA.directory, to: copy) }
+            draft.title = "Na de kopie"
+            _ = try f.schoolA.shareNote(try f.schoolA.addNote(draft).id)
+            #expect(await f.sync(f.schoolA, url) == nil)      // the board holds the newer part of the chain
+
+            // Restored, and started before writing anything: nothing is lost.
+            let restored = try KCReplica.open(directory: copies[0])
+            #expect(restored.store.replicaID == old)
+            #expect(await f.sync(restored, url) == nil)
+            #expect(restored.store.replicaID != old, "it moved to a new identity")
+            #expect(try restored.store.formerIdentities().map(\.replica) == [old])
+            let titles = try restored.store.read { db in try String.fetchAll(db, sql: "SELECT title FROM record_note WHERE scope = (SELECT id FROM scope WHERE name = 'board/41234') ORDER BY title") }
+            #expect(titles == ["Na de kopie", "Voor de kopie"], "it took back what it wrote after the copy")
+            draft.title = "Na het terugzetten"
+            _ = try restored.shareNote(try restored.addNote(draft).id)
+            #expect(await f.sync(restored, url) == nil)
+            #expect(await f.sync(f.schoolB, url) == nil)
+            let atB = try f.schoolB.store.read { db in try String.fetchAll(db, sql: "SELECT title FROM record_note ORDER BY title") }
+            #expect(atB == ["Na de kopie", "Na het terugzetten", "Voor de kopie"])
+
+            // Restored, and written before it synced: the link goes on all the same.
+            let written = try KCReplica.open(directory: copies[1])
+            draft.title = "Geschreven na het terugzetten"
+            _ = try written.shareNote(try written.addNote(draft).id)
+            #expect(await f.sync(written, url) == nil)
+            #expect(written.store.replicaID != old)
+            draft.title = "Daarna"
+            _ = try written.shareNote(try written.addNote(draft).id)
+            #expect(await f.sync(written, url) == nil)
+            #expect(await f.sync(f.schoolB, url) == nil)
+            let later = try f.schoolB.store.read { db in try String.fetchAll(db, sql: "SELECT title FROM record_note WHERE title = 'Daarna'") }
+            #expect(later == ["Daarna"], "its new notes reach the other school")
+        }
+    }
 }

@@ -906,6 +906,11 @@ public nonisolated struct Kcsync_V1_Vector: Sendable {
 
   public var entries: [Kcsync_V1_VectorEntry] = []
 
+  /// SHA-256 of the header this side holds at the receiver's own entry (its newest change of
+  /// the receiver's chain), when it holds any: a receiver whose own change at that seq hashes
+  /// differently was restored from a copy and forked its chain.
+  public var peerTip: Data = Data()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2692,7 +2697,7 @@ nonisolated extension Kcsync_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Kcsync_V1_Vector: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Vector"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}entries\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}entries\0\u{3}peer_tip\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2702,6 +2707,7 @@ nonisolated extension Kcsync_V1_Vector: SwiftProtobuf.Message, SwiftProtobuf._Me
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.scope) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.entries) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.peerTip) }()
       default: break
       }
     }
@@ -2714,12 +2720,16 @@ nonisolated extension Kcsync_V1_Vector: SwiftProtobuf.Message, SwiftProtobuf._Me
     if !self.entries.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.entries, fieldNumber: 2)
     }
+    if !self.peerTip.isEmpty {
+      try visitor.visitSingularBytesField(value: self.peerTip, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kcsync_V1_Vector, rhs: Kcsync_V1_Vector) -> Bool {
     if lhs.scope != rhs.scope {return false}
     if lhs.entries != rhs.entries {return false}
+    if lhs.peerTip != rhs.peerTip {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
