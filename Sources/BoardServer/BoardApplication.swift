@@ -55,6 +55,12 @@ public func buildBoardApplication(
                 try? board.store.recordRefusals(refusals, link: link.get() ?? "unknown", direction: "received", scope: scope)
             case .refusedByPeer(let scope, let refusals):
                 try? board.store.recordRefusals(refusals, link: link.get() ?? "unknown", direction: "sent", scope: scope)
+            case .peerHolds(let scope, let vector):
+                if let school = link.get() { try? board.store.clearRefusals(link: school, direction: "sent", scope: scope, heldBy: vector) }
+            case .received(let scope, _):
+                if let school = link.get(), let held = try? board.store.versionVector(scope) {
+                    try? board.store.clearRefusals(link: school, direction: "received", scope: scope, heldBy: held)
+                }
             default:
                 break
             }

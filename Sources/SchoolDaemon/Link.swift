@@ -155,13 +155,15 @@ public struct LinkService: Service {
                 }
             case .peerHolds(let scope, let vector):
                 try? store.clearRefusals(link: link, direction: "sent", scope: scope, heldBy: vector)
+            case .received(let scope, let n):
+                counts.withLock { $0.received += n }
+                if let held = try? store.versionVector(scope) { try? store.clearRefusals(link: link, direction: "received", scope: scope, heldBy: held) }
             case .caughtUp:
                 let vector = (try? replica.store.versionVector(replica.boardScope)) ?? VersionVector()
                 record(status, target) {
                     $0.lastSync = ISO8601DateFormatter().string(from: Date())
                     $0.boardVector = Dictionary(uniqueKeysWithValues: vector.entries.map { ($0.key.hex, $0.value) })
                 }
-            case .received(_, let n): counts.withLock { $0.received += n }
             case .sent(_, let n): counts.withLock { $0.sent += n }
             default: break
             }

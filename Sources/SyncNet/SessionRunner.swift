@@ -73,7 +73,7 @@ public struct SessionRunner: Sendable {
                 authorize: @escaping @Sendable (SyncSession.Peer) -> [Scope]? = { _ in nil },
                 admitted: @escaping @Sendable (SyncSession.Peer) -> Bool = { _ in true },
                 exclusions: @escaping @Sendable (Scope) -> VersionVector = { _ in VersionVector() },
-                retryDelay: Duration = .seconds(30),
+                retryDelay: Duration = .seconds(10),
                 onEvent: @escaping @Sendable (SessionEvent) -> Void = { _ in }) {
         self.store = store
         self.notifier = notifier
@@ -140,6 +140,8 @@ public struct SessionRunner: Sendable {
         var closing: SessionError?
         var finished = false
         var established = false
+        var membershipsSent: Set<Data> = []
+        var membershipVersion: Int64?
         /// A forked chain: the replica moves to a new identity (once), keeping its data.
         func moveOn(from old: ReplicaID, _ reason: String) {
             guard store.replicaID == old else { return }
@@ -178,7 +180,10 @@ public struct SessionRunner: Sendable {
                     }
                 case .readMemberships:
                     do {
-                        queue += session.onMemberships(try store.memberships().map { $0.serialized() })
+                        let statements = try store.memberships().map { $0.serialized() }
+                        membershipsSent = Set(statements)
+                        membershipVersion = try store.trustVersion()
+                        queue += session.onMemberships(statements)
                     } catch {
                         queue += session.onStorageFailure("could not read the membership statements: \(error.message)")
                     }
@@ -201,6 +206,13 @@ public struct SessionRunner: Sendable {
                         queue += session.onStorageFailure("could not read the version vectors: \(error.message)")
                     }
                 case .readChanges(let scope, let missing, let limit):
+                    // Statements learnt meanwhile travel before the changes they vouch for.
+                    if membershipVersion != nil, let version = try? store.trustVersion(), version != membershipVersion {
+                        membershipVersion = version
+                        let fresh = ((try? store.memberships()) ?? []).map { $0.serialized() }.filter { !membershipsSent.contains($0) }
+                        membershipsSent.formUnion(fresh)
+                        queue = session.onNewMemberships(fresh)[...] + queue
+                    }
                     let changes: [Data]
                     do { changes = try store.changes(in: scope, missingFrom: missing, limit: limit) } catch {
                         queue += session.onStorageFailure("could not read the changes to send: \(error.message)")
@@ -300,6 +312,12 @@ public struct SessionRunner: Sendable {
                     if case .server = session.role, session.isOpen, let peer = session.peer, !admitted(peer) {
                         logger.warning("closing the session of a replica no longer admitted", metadata: ["replica": "\(peer.replica.hex)"])
                         await execute(session.onRevoked("replica \(peer.replica.hex) is no longer admitted (its key or school was removed)"))
+                    } else if session.isOpen, let version = try? store.trustVersion(), version != membershipVersion {
+                        // Statements learnt meanwhile go on to the peer at once.
+                        membershipVersion = version
+                        let fresh = ((try? store.memberships()) ?? []).map { $0.serialized() }.filter { !membershipsSent.contains($0) }
+                        membershipsSent.formUnion(fresh)
+                        await execute(session.onNewMemberships(fresh))
                     }
                 case .retry(let scope, let replica, let seq): await execute(session.onRetry(scope, replica: replica, from: seq))
                 case .ended: finished = true

@@ -120,7 +120,8 @@ public struct SyncSession: Sendable {
     private var tokens: Double
     private var lastRefill: UInt64 = 0
     private var reportedCaughtUp = false
-    private var membershipsReceived = false
+    private var membersTokens = 10.0
+    private var membersRefill: UInt64 = 0
     /// The membership statements that prove this side's own membership, sent in the
     /// handshake (`Hello` or `Challenge`).
     let ownMemberships: [Data]
@@ -189,7 +190,7 @@ public struct SyncSession: Sendable {
         case .vector(let vector)?: return onPeerVector(vector)
         case .changes(let changes)?: return onPeerChanges(changes, now: now)
         case .ack(let ack)?: return onAck(ack)
-        case .members(let members)?: return onPeerMembers(members)
+        case .members(let members)?: return onPeerMembers(members, now: now)
         case .error(let error)?:
             phase = .closed
             return [.close(SessionError(proto: error))]
@@ -568,14 +569,27 @@ public struct SyncSession: Sendable {
         return pump(scope)
     }
 
-    private mutating func onPeerMembers(_ message: Kcsync_V1_Members) -> [Directive] {
+    private mutating func onPeerMembers(_ message: Kcsync_V1_Members, now: UInt64) -> [Directive] {
         guard phase == .open else { return violation("Members before the handshake is done") }
-        guard !membershipsReceived else { return violation("a second Members frame") }
+        // The first after Welcome, then what a side learns while the session runs: one a
+        // second on average, ten at once at most.
+        if membersRefill > 0 { membersTokens = min(10, membersTokens + Double(now > membersRefill ? now - membersRefill : 0) / 1000) }
+        membersRefill = max(now, 1)
+        guard membersTokens >= 1 else { return violation("more than one Members frame a second") }
+        membersTokens -= 1
         guard message.memberships.count <= Limits.maximumMemberships else {
             return violation("more than \(Limits.maximumMemberships) membership statements")
         }
-        membershipsReceived = true
         return [.storeMemberships(message.memberships)]
+    }
+
+    /// Membership statements this side learnt while the session runs (a laptop admitted, a
+    /// key revoked): sent on at once, so the peer can judge the changes they vouch for.
+    public mutating func onNewMemberships(_ memberships: [Data]) -> [Directive] {
+        guard phase == .open, !memberships.isEmpty else { return [] }
+        var members = Kcsync_V1_Members()
+        members.memberships = Array(memberships.prefix(Limits.maximumMemberships))
+        return [send { $0.members = members }]
     }
 
     /// Once both vectors of `scope` are known: does the peer hold more of this replica's chain?

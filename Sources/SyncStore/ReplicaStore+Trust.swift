@@ -88,6 +88,12 @@ extension ReplicaStore {
         }
     }
 
+    /// A number that changes whenever the trust state does (statements, peers, the board's
+    /// key): cheap to ask, so sessions can look every few seconds.
+    public func trustVersion() throws(SyncError) -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT version FROM trust") ?? 0 }
+    }
+
     /// This replica's trust state, or nil for an engine replica without a board.
     public func trust() throws(SyncError) -> TrustState? {
         try ReplicaStore.wrap("read the trust state") { try writer.read { db in try trustState(db) } }
