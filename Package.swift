@@ -173,7 +173,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncProtocolTests",
-            dependencies: ["SyncCore", "SyncProtocol", "SyncTestKit"],
+            dependencies: ["SyncCore", "SyncProtocol", "SyncTestKit", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -3,9 +3,6 @@ import KCModel
 import GRDB
 import SyncProtocol
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 public import SyncCore
 public import SyncStore
 
@@ -154,6 +151,23 @@ public final class BoardReplica: Sendable {
             latest[school] = max(latest[school] ?? date, date)
         }
         return latest
+    }
+
+    /// Revokes one replica's key (a lost laptop, a replaced desktop): the board signs a
+    /// revocation, the replica's open sessions close, and what only it vouched for (a laptop it
+    /// admitted) goes with it. Returns the school it belonged to.
+    @discardableResult
+    public func removeReplica(key: String) throws(KCError) -> String {
+        guard let bytes = Hex.decode(key.lowercased()), bytes.count == 32 else {
+            throw KCError(.invalidInput, "Een sleutel is 64 hexadecimale tekens, zoals 'kcsync board schools --json' ze toont.")
+        }
+        guard let school = (try? store.trust())?.members[ReplicaKey.replicaID(forPublicKey: bytes)] else {
+            throw KCError(.notFound, "Deze sleutel hoort bij geen school van dit bestuur.")
+        }
+        try KCError.performing("de replica te verwijderen") { () throws(SyncError) in
+            try store.issueMembership(school: school, memberKey: bytes, revoked: true)
+        }
+        return school
     }
 
     /// True when `replica` is a member of a school of this board (and so may sync).

@@ -142,6 +142,15 @@ public struct SessionRunner: Sendable {
         var established = false
         var membershipsSent: Set<Data> = []
         var membershipVersion: Int64?
+        /// The statements this side learnt since it last sent the peer its own (none while the
+        /// trust state is unchanged: one cheap query).
+        func newMemberships() -> [Data] {
+            guard let version = try? store.trustVersion(), version != membershipVersion else { return [] }
+            membershipVersion = version
+            let fresh = ((try? store.memberships()) ?? []).map { $0.serialized() }.filter { !membershipsSent.contains($0) }
+            membershipsSent.formUnion(fresh)
+            return fresh
+        }
         /// A forked chain: the replica moves to a new identity (once), keeping its data.
         func moveOn(from old: ReplicaID, _ reason: String) {
             guard store.replicaID == old else { return }
@@ -207,12 +216,7 @@ public struct SessionRunner: Sendable {
                     }
                 case .readChanges(let scope, let missing, let limit):
                     // Statements learnt meanwhile travel before the changes they vouch for.
-                    if membershipVersion != nil, let version = try? store.trustVersion(), version != membershipVersion {
-                        membershipVersion = version
-                        let fresh = ((try? store.memberships()) ?? []).map { $0.serialized() }.filter { !membershipsSent.contains($0) }
-                        membershipsSent.formUnion(fresh)
-                        queue = session.onNewMemberships(fresh)[...] + queue
-                    }
+                    if membershipVersion != nil { queue = session.onNewMemberships(newMemberships())[...] + queue }
                     let changes: [Data]
                     do { changes = try store.changes(in: scope, missingFrom: missing, limit: limit) } catch {
                         queue += session.onStorageFailure("could not read the changes to send: \(error.message)")
@@ -312,12 +316,9 @@ public struct SessionRunner: Sendable {
                     if case .server = session.role, session.isOpen, let peer = session.peer, !admitted(peer) {
                         logger.warning("closing the session of a replica no longer admitted", metadata: ["replica": "\(peer.replica.hex)"])
                         await execute(session.onRevoked("replica \(peer.replica.hex) is no longer admitted (its key or school was removed)"))
-                    } else if session.isOpen, let version = try? store.trustVersion(), version != membershipVersion {
+                    } else if session.isOpen, membershipVersion != nil {
                         // Statements learnt meanwhile go on to the peer at once.
-                        membershipVersion = version
-                        let fresh = ((try? store.memberships()) ?? []).map { $0.serialized() }.filter { !membershipsSent.contains($0) }
-                        membershipsSent.formUnion(fresh)
-                        await execute(session.onNewMemberships(fresh))
+                        await execute(session.onNewMemberships(newMemberships()))
                     }
                 case .retry(let scope, let replica, let seq): await execute(session.onRetry(scope, replica: replica, from: seq))
                 case .ended: finished = true

@@ -204,10 +204,15 @@ extension ReplicaStore {
         for group in builder.groups {
             let key = WorkingSet.Key(scope: scopeID, entity: group.entity)
             let schema = materializers[group.type]?.schema
-            // What the entity was before this change: the database still holds it (the working
-            // set is written at the end).
+            // What the entity was before this change, where an identity field is assigned: the
+            // database still holds it (the working set is written at the end).
+            let assignsIdentity = schema.map { schema in
+                group.operations.contains { op in
+                    if case .assign = op.kind { schema.field(op.field)?.immutable == true } else { false }
+                }
+            } ?? false
             let before: EntityState
-            if builder.created.contains(group.entity) {
+            if builder.created.contains(group.entity) || !assignsIdentity {
                 before = EntityState()
             } else if let materializer = materializers[group.type] {
                 before = try materializer.load(db, scope: scopeID, id: Data(group.entity.bytes)) ?? EntityState()
@@ -215,8 +220,9 @@ extension ReplicaStore {
                 before = try Data.fetchOne(db, sql: "SELECT crdt FROM foreignEntity WHERE scope = ? AND id = ?",
                                            arguments: [scopeID, Data(group.entity.bytes)]).map { try EntityState(serialized: $0) } ?? EntityState()
             }
-            let creating = try admission.check(group, key: key, scope: scope, authority: authority, before: before, schema: schema,
-                                               db: db, name: "this replica's change")
+            let owned = try admission.check(group, key: key, scope: scope, authority: authority, before: before, schema: schema,
+                                            db: db, name: "this replica's change")
+            let creating = builder.created.contains(group.entity) || (authority != nil && scope.kind == .board && owned)
             let hasErase = group.operations.contains { if case .erase = $0.kind { true } else { false } }
             if !hasErase {
                 try policy.check(AdmissionPolicy.Request(scope: scope, group: group, state: builder.working.entries[key]?.state ?? EntityState(),

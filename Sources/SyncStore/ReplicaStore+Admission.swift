@@ -54,11 +54,13 @@ struct Admission {
                 throw SyncError(.notOwner, "\(name): \(group.type).\(op.field) is an identity field; it was set when the record was made and cannot change")
             }
         }
+        // Owners are kept for the board scopes of a replica with a board (the only place a
+        // record can be another's); elsewhere a record is new when nothing of it is here.
+        guard let authority, scope.kind == .board else { return before == EntityState() }
         let owner = try self.owner(key, db: db)
         if let owner, owner.type != group.type {
             throw SyncError(.notOwner, "\(name): entity \(group.entity.hex.prefix(8)) is a \(owner.type), not a \(group.type)")
         }
-        guard let authority, scope.kind == .board else { return owner == nil && before == EntityState() }
         guard let owner else {
             created[key] = Owner(type: group.type, authority: authority)
             owners[key] = Owner(type: group.type, authority: authority)

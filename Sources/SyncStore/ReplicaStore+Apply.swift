@@ -76,6 +76,42 @@ extension ReplicaStore {
         case refused(ChangeRefusal)
     }
 
+    /// Checks the signatures of `items` before the write transaction, on every core: the
+    /// writer then only looks the answers up. Nil for a change whose author's key is not known
+    /// yet (checked in the transaction, against the key its chain brings).
+    private func verifySignatures(_ items: [Item]) throws(SyncError) -> [Bool?] {
+        var keys: [ReplicaID: [UInt8]] = [:]
+        var unknown: Set<ReplicaID> = []
+        for case .change(let change, _) in items {
+            if change.header.seq == 1 { keys[change.header.replica] = change.header.authorKey } else { unknown.insert(change.header.replica) }
+        }
+        unknown.subtract(keys.keys)
+        if !unknown.isEmpty {
+            try read { db in
+                let statement = try db.cachedStatement(sql: "SELECT publicKey FROM replica WHERE replica = ?")
+                for replica in unknown {
+                    if let key = try Data.fetchOne(statement, arguments: [Data(replica.bytes)]) { keys[replica] = Array(key) }
+                }
+            }
+        }
+        let known = keys
+        var results = [Bool?](repeating: nil, count: items.count)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count / 64))
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var index = worker
+                while index < items.count {
+                    if case .change(let change, _) = items[index], let key = known[change.header.replica] {
+                        out[index] = ReplicaKey.verify(signature: change.signature, of: change.headerBytes, publicKey: key)
+                    }
+                    index += workers
+                }
+            }
+        }
+        return results
+    }
+
     private struct Chain {
         var scopeID: Int64
         var replicaRowID: Int64
@@ -100,6 +136,7 @@ extension ReplicaStore {
     }
 
     private func apply(_ items: [Item], batchScope: Scope?, strict: Bool) throws(SyncError) -> ApplyResult {
+        let signatures = try verifySignatures(items)
         let wall = wallClock()
         let skewCheck = clock.withLock { $0 }
         let result = try ReplicaStore.wrap("apply changes") {
@@ -112,7 +149,7 @@ extension ReplicaStore {
                 var admission = Admission(trust: try trustState(db))
                 var newest = Timestamp.zero
 
-                for item in items {
+                for (position, item) in items.enumerated() {
                     let change: SignedChange
                     let original: Data
                     switch item {
@@ -161,7 +198,13 @@ extension ReplicaStore {
                         try skewCheck.check(header.timestamp, wallMillis: wall)
                         // Every change's own signature: what is stored and forwarded is always
                         // signed by its author, so no cut of a run can make it unacceptable.
-                        try change.verifySignature(publicKey: chain.publicKey)
+                        // Checked before the transaction against the key this chain was
+                        // known by; a key first seen in this batch is checked here.
+                        switch signatures[position] {
+                        case true?: break
+                        case false?: throw SyncError(.badSignature, "\(name): signature does not verify")
+                        case nil: try change.verifySignature(publicKey: chain.publicKey)
+                        }
 
                         var plan = Plan()
                         do {

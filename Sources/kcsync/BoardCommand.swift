@@ -17,7 +17,7 @@ struct BoardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "board",
         abstract: "De bestuursserver: scholen registreren en de server draaien.",
-        subcommands: [Init.self, Key.self, AddSchool.self, RemoveSchool.self, Schools.self, AddUser.self, RemoveUser.self, LoginLink.self, View.self, Serve.self]
+        subcommands: [Init.self, Key.self, AddSchool.self, RemoveSchool.self, RemoveReplica.self, Schools.self, AddUser.self, RemoveUser.self, LoginLink.self, View.self, Serve.self]
     )
 
     struct Init: ParsableCommand {
@@ -78,6 +78,20 @@ struct BoardCommand: AsyncParsableCommand {
                 let board = try BoardReplica.open(directory: options.directory)
                 try board.remove(school: school)
                 if options.json { try printJSON(board.registry()) } else { print("School \(school.uppercased()) verwijderd uit het register.") }
+            }
+        }
+    }
+
+    struct RemoveReplica: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "remove-replica", abstract: "Trek de sleutel van één replica in (een verloren laptop); haar open verbinding sluit meteen.")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "The replica's public key (64 hex digits).") var key: String
+
+        func run() throws {
+            try reporting {
+                let board = try BoardReplica.open(directory: options.directory)
+                let school = try board.removeReplica(key: key)
+                if options.json { try printJSON(board.registry()) } else { print("Sleutel ingetrokken (school \(school)).") }
             }
         }
     }

@@ -165,4 +165,28 @@ import Testing
         let junk = SignedMembership(board: "41234", school: "12AB", memberKey: ReplicaKey().publicKey, issuer: ReplicaKey(), issued: 1)
         #expect(try f.board.store.storeMemberships([junk.serialized()]) == 0)
     }
+
+    /// Revoking the desktop's key at the board takes the laptop it admitted with it; revoking
+    /// the laptop alone leaves the desktop. Every receiver follows once the statement arrives.
+    @Test func revokingAReplicaTakesWhatOnlyItVouchedFor() throws {
+        let f = try Board()
+        let laptop = ReplicaKey()
+        try f.a.addPeer(publicKey: Hex.encode(laptop.publicKey), url: nil)
+        try f.board.store.storeMemberships(try f.a.store.membershipChain(for: laptop.replicaID).map { $0.serialized() })
+        #expect(f.board.isMember(laptop.replicaID) && f.board.isMember(f.a.store.replicaID))
+
+        #expect(try f.board.removeReplica(key: Hex.encode(laptop.publicKey)) == "12AB")
+        #expect(!f.board.isMember(laptop.replicaID) && f.board.isMember(f.a.store.replicaID))
+
+        let other = ReplicaKey()
+        try f.a.addPeer(publicKey: Hex.encode(other.publicKey), url: nil)
+        try f.board.store.storeMemberships(try f.a.store.membershipChain(for: other.replicaID).map { $0.serialized() })
+        #expect(f.board.isMember(other.replicaID))
+        try f.board.removeReplica(key: f.a.publicKeyHex)
+        #expect(!f.board.isMember(f.a.store.replicaID) && !f.board.isMember(other.replicaID), "the desktop's admissions go with it")
+        // School 34CD learns it from the board's statements.
+        try f.b.store.storeMemberships(try f.board.store.memberships().map { $0.serialized() })
+        #expect(try f.b.store.trust()?.authority(of: f.a.store.replicaID) == nil)
+        #expect(throws: KCError.self) { try f.board.removeReplica(key: Hex.encode(ReplicaKey().publicKey)) }
+    }
 }

@@ -220,44 +220,51 @@ import Testing
             #expect(await f.sync(f.schoolA, url) == nil)      // the desktop learns the board's key and its own membership
             try f.schoolA.addPeer(publicKey: laptop.publicKeyHex, url: nil)
             // The desktop listens for its peers; the laptop knows the desktop's key and address.
-            let port = Mutex<Int?>(nil)
-            let listener = try SchoolDaemon.peerApplication(replica: f.schoolA, host: "127.0.0.1", port: 0, notifier: ChangeNotifier(),
-                                                            status: StatusFile(directory: f.schoolA.directory), logger: f.logger,
-                                                            onServerRunning: { p in port.withLock { $0 = p } })
-            let serving = Task { try await listener.run() }
-            defer { serving.cancel() }
-            for _ in 0..<100 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
-            let desktop = try laptop.addPeer(publicKey: f.schoolA.publicKeyHex, url: "ws://127.0.0.1:\(try #require(port.withLock { $0 }))")
-            #expect(await LinkService.syncOnce(replica: laptop, target: .peer(desktop), notifier: ChangeNotifier(), logger: f.logger,
-                                               status: nil, stopWhenCaughtUp: true).error == nil)
-            #expect(laptop.boardKey?.key == f.board.publicKeyHex, "the laptop learnt the board's key from its desktop")
+            try await HostileClientTests.withPeerListener(f, f.schoolA) { peerURL in
+                let desktop = try laptop.addPeer(publicKey: f.schoolA.publicKeyHex, url: peerURL)
+                #expect(await LinkService.syncOnce(replica: laptop, target: .peer(desktop), notifier: ChangeNotifier(), logger: f.logger,
+                                                   status: nil, stopWhenCaughtUp: true).error == nil)
+                #expect(laptop.boardKey?.key == f.board.publicKeyHex, "the laptop learnt the board's key from its desktop")
 
-            // Directly: the laptop shares a note and syncs with the board itself.
-            var draft = NoteDraft(author: "l", role: .trendAnalyst, category: .trendAnalysis, title: "Van de laptop")
-            draft.subjectArea = .arithmetic
-            let direct = try laptop.shareNote(try laptop.addNote(draft).id)
-            #expect(await f.sync(laptop, url) == nil)
-            // Relayed: a second note goes laptop → desktop → board.
-            draft.title = "Via de desktop"
-            let relayed = try laptop.shareNote(try laptop.addNote(draft).id)
-            #expect(await LinkService.syncOnce(replica: laptop, target: .peer(desktop), notifier: ChangeNotifier(), logger: f.logger,
-                                               status: nil, stopWhenCaughtUp: true).error == nil)
-            #expect(await f.sync(f.schoolA, url) == nil)
-            #expect(await f.sync(f.schoolB, url) == nil)
-            let titles = try f.schoolB.store.read { db in try String.fetchAll(db, sql: "SELECT title FROM record_note") }
-            #expect(Set(titles) == ["Van de laptop", "Via de desktop"], "\(titles)")
-            #expect(f.board.store.refusalReports().isEmpty)
+                // Directly: the laptop shares a note and syncs with the board itself.
+                var draft = NoteDraft(author: "l", role: .trendAnalyst, category: .trendAnalysis, title: "Van de laptop")
+                draft.subjectArea = .arithmetic
+                let direct = try laptop.shareNote(try laptop.addNote(draft).id)
+                #expect(await f.sync(laptop, url) == nil)
+                // Relayed: a second note goes laptop → desktop → board.
+                draft.title = "Via de desktop"
+                let relayed = try laptop.shareNote(try laptop.addNote(draft).id)
+                #expect(await LinkService.syncOnce(replica: laptop, target: .peer(desktop), notifier: ChangeNotifier(), logger: f.logger,
+                                                   status: nil, stopWhenCaughtUp: true).error == nil)
+                #expect(await f.sync(f.schoolA, url) == nil)
+                #expect(await f.sync(f.schoolB, url) == nil)
+                let titles = try f.schoolB.store.read { db in try String.fetchAll(db, sql: "SELECT title FROM record_note") }
+                #expect(Set(titles) == ["Van de laptop", "Via de desktop"], "\(titles)")
+                #expect(f.board.store.refusalReports().isEmpty)
 
-            // The desktop takes the laptop's note off the board (it holds the school record too).
-            _ = try f.schoolA.unshareNote(direct.id)
-            #expect(await f.sync(f.schoolA, url) == nil)
-            #expect(await f.sync(f.schoolB, url) == nil)
-            for store in [f.board.store, f.schoolB.store] {
-                let left = try store.read { db in try String.fetchAll(db, sql: "SELECT title FROM record_note") }
-                #expect(left == ["Via de desktop"])
+                // The desktop takes the laptop's note off the board (it holds the school record too).
+                _ = try f.schoolA.unshareNote(direct.id)
+                #expect(await f.sync(f.schoolA, url) == nil)
+                #expect(await f.sync(f.schoolB, url) == nil)
+                for store in [f.board.store, f.schoolB.store] {
+                    let left = try store.read { db in try String.fetchAll(db, sql: "SELECT title FROM record_note") }
+                    #expect(left == ["Via de desktop"])
+                }
+                _ = relayed
             }
-            _ = relayed
         }
+    }
+
+    /// Runs `body` with `replica`'s peer listener on a free loopback port.
+    static func withPeerListener(_ f: Fixture, _ replica: KCReplica, _ body: (String) async throws -> Void) async throws {
+        let port = Mutex<Int?>(nil)
+        let listener = try SchoolDaemon.peerApplication(replica: replica, host: "127.0.0.1", port: 0, notifier: ChangeNotifier(),
+                                                        status: StatusFile(directory: replica.directory), logger: f.logger,
+                                                        onServerRunning: { p in port.withLock { $0 = p } })
+        let serving = Task { try await listener.run() }
+        defer { serving.cancel() }
+        for _ in 0..<100 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
+        try await body("ws://127.0.0.1:\(try #require(port.withLock { $0 }))")
     }
 
     /// A replica restored from a copy of its own directory (a backup, a VM snapshot) finds
@@ -328,36 +335,30 @@ import Testing
             try f.schoolA.addPeer(publicKey: Hex.encode(laptop.publicKey), url: nil)
             try f.schoolA.addPeer(publicKey: f.schoolB.publicKeyHex, url: nil)      // IT's mistake: 34CD's key as a peer
         }
-        let port = Mutex<Int?>(nil)
-        let listener = try SchoolDaemon.peerApplication(replica: f.schoolA, host: "127.0.0.1", port: 0, notifier: ChangeNotifier(),
-                                                        status: StatusFile(directory: f.schoolA.directory), logger: f.logger,
-                                                        onServerRunning: { p in port.withLock { $0 = p } })
-        let serving = Task { try await listener.run() }
-        defer { serving.cancel() }
-        for _ in 0..<100 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
-        let url = "ws://127.0.0.1:\(try #require(port.withLock { $0 }))"
-        let theirs = try #require(copy.withLock { $0 })
-        let audience = "replica/\(f.schoolA.store.replicaID.hex)"
-        let scopes = [f.schoolA.schoolScope, f.schoolA.boardScope]
-        let before = try f.schoolA.store.stateHash()
-        var rng = SystemRandomNumberGenerator()
-        var onBoard = ChainForger(key: laptop, scope: f.schoolA.boardScope)
-        var stranger = ChainForger(key: ReplicaKey(), scope: f.schoolA.schoolScope)
-        var elsewhere = ChainForger(key: laptop, scope: try .school("34CD"))
-        let note = EntityID(millis: 1, using: &rng)
-        let frames = await HostileClientTests.hostile(f, url, key: laptop, school: "12AB", audience: audience, scopes: scopes, frames: [
-            FrameForger.changes(scope: f.schoolA.boardScope, batch: 1, [onBoard.next([ChainForger.assign(theirs, type: "note", ["title": .text("door de laptop")])])]),
-            FrameForger.changes(scope: f.schoolA.schoolScope, batch: 1, [stranger.next([ChainForger.assign(note, type: "note", ["title": .text("vreemd")])])]),
-            FrameForger.changes(scope: f.schoolA.schoolScope, batch: 2, [elsewhere.next([ChainForger.assign(note, type: "note", ["title": .text("elders")])])]),
-        ])
-        #expect(FrameForger.errorCode(in: frames) == nil)
-        #expect(FrameForger.refusalsAll(in: frames).map(\.2) == ["notOwner", "notMember", "scopeNotAllowed"])
-        #expect(try f.schoolA.store.stateHash() == before)
+        try await HostileClientTests.withPeerListener(f, f.schoolA) { url in
+            let theirs = try #require(copy.withLock { $0 })
+            let audience = "replica/\(f.schoolA.store.replicaID.hex)"
+            let scopes = [f.schoolA.schoolScope, f.schoolA.boardScope]
+            let before = try f.schoolA.store.stateHash()
+            var rng = SystemRandomNumberGenerator()
+            var onBoard = ChainForger(key: laptop, scope: f.schoolA.boardScope)
+            var stranger = ChainForger(key: ReplicaKey(), scope: f.schoolA.schoolScope)
+            var elsewhere = ChainForger(key: laptop, scope: try .school("34CD"))
+            let note = EntityID(millis: 1, using: &rng)
+            let frames = await HostileClientTests.hostile(f, url, key: laptop, school: "12AB", audience: audience, scopes: scopes, frames: [
+                FrameForger.changes(scope: f.schoolA.boardScope, batch: 1, [onBoard.next([ChainForger.assign(theirs, type: "note", ["title": .text("door de laptop")])])]),
+                FrameForger.changes(scope: f.schoolA.schoolScope, batch: 1, [stranger.next([ChainForger.assign(note, type: "note", ["title": .text("vreemd")])])]),
+                FrameForger.changes(scope: f.schoolA.schoolScope, batch: 2, [elsewhere.next([ChainForger.assign(note, type: "note", ["title": .text("elders")])])]),
+            ])
+            #expect(FrameForger.errorCode(in: frames) == nil)
+            #expect(FrameForger.refusalsAll(in: frames).map(\.2) == ["notOwner", "notMember", "scopeNotAllowed"])
+            #expect(try f.schoolA.store.stateHash() == before)
 
-        // 34CD's key, registered here by mistake, says it is 12AB: its certificate says otherwise.
-        let claim = await HostileClientTests.hostile(f, url, key: f.schoolB.store.key, school: "12AB", audience: audience, scopes: scopes, frames: [])
-        #expect(FrameForger.errorCode(in: claim) == "unauthorized")
-        let unknown = await HostileClientTests.hostile(f, url, key: ReplicaKey(), school: "12AB", audience: audience, scopes: scopes, frames: [])
-        #expect(FrameForger.errorCode(in: unknown) == "unauthorized")
+            // 34CD's key, registered here by mistake, says it is 12AB: its certificate says otherwise.
+            let claim = await HostileClientTests.hostile(f, url, key: f.schoolB.store.key, school: "12AB", audience: audience, scopes: scopes, frames: [])
+            #expect(FrameForger.errorCode(in: claim) == "unauthorized")
+            let unknown = await HostileClientTests.hostile(f, url, key: ReplicaKey(), school: "12AB", audience: audience, scopes: scopes, frames: [])
+            #expect(FrameForger.errorCode(in: unknown) == "unauthorized")
+        }
     }
 }

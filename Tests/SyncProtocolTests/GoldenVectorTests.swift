@@ -1,6 +1,7 @@
 import Foundation
 import SyncCore
 import SyncProtocol
+import SwiftProtobuf
 import Testing
 
 /// Golden encodings in Protocol/vectors: the bytes of changes made from fixed inputs (a fixed
@@ -113,5 +114,51 @@ import Testing
         var altered = Array(try Data(contentsOf: GoldenVectorTests.directory.appendingPathComponent("membership-1.bin")))
         altered[8] ^= 0x01
         #expect(throws: SyncError.self) { try SignedMembership(serialized: Data(altered)) }
+    }
+
+    /// The session frames that came with membership and per-change refusal: a `Members` frame,
+    /// an `Ack` that refuses one change, and a `Vector` carrying the receiver's tip hash.
+    static func frameVectors() throws -> [(name: String, bytes: Data)] {
+        let statements = try membershipVectors().prefix(2).map(\.bytes)
+        var members = Kcsync_V1_Frame()
+        members.members.memberships = Array(statements)
+        let desktop = try SignedMembership(serialized: statements[0]).statement.memberReplica
+        let laptop = try SignedMembership(serialized: statements[1]).statement.memberReplica
+        var entry = Kcsync_V1_VectorEntry()
+        entry.replica = Data(desktop.bytes)
+        entry.seq = 7
+        var refusal = Kcsync_V1_Refusal()
+        refusal.replica = Data(laptop.bytes)
+        refusal.seq = 2
+        refusal.code = "notOwner"
+        refusal.reason = "the note belongs to school 34CD"
+        var ack = Kcsync_V1_Frame()
+        ack.ack.scope = "board/41234"
+        ack.ack.batch = 3
+        ack.ack.vector = [entry]
+        ack.ack.refused = [refusal]
+        var vector = Kcsync_V1_Frame()
+        vector.vector.scope = "board/41234"
+        vector.vector.entries = [entry]
+        vector.vector.peerTip = Data(Hashing.sha256(Data("tip".utf8)))
+        return [("frame-members.bin", try members.serializedBytes()), ("frame-ack-refused.bin", try ack.serializedBytes()),
+                ("frame-vector-tip.bin", try vector.serializedBytes())]
+    }
+
+    @Test func theFrameVectorsDecodeAndReencode() throws {
+        let expected = try GoldenVectorTests.frameVectors()
+        if ProcessInfo.processInfo.environment["KCSYNC_WRITE_VECTORS"] == "1" {
+            for (name, bytes) in expected { try bytes.write(to: GoldenVectorTests.directory.appendingPathComponent(name)) }
+        }
+        for (name, bytes) in expected {
+            let stored = try Data(contentsOf: GoldenVectorTests.directory.appendingPathComponent(name))
+            #expect(stored == bytes, "\(name): the encoder no longer produces the golden bytes")
+            let frame = try Kcsync_V1_Frame(serializedBytes: stored)
+            #expect(try frame.serializedBytes() == stored, "\(name) does not re-encode byte for byte")
+        }
+        let ack = try Kcsync_V1_Frame(serializedBytes: try Data(contentsOf: GoldenVectorTests.directory.appendingPathComponent("frame-ack-refused.bin")))
+        #expect(ack.ack.refused.first?.code == "notOwner" && ack.ack.refused.first?.seq == 2 && ack.ack.refused.first?.transient == false)
+        let members = try Kcsync_V1_Frame(serializedBytes: try Data(contentsOf: GoldenVectorTests.directory.appendingPathComponent("frame-members.bin")))
+        #expect(try members.members.memberships.map { try SignedMembership(serialized: $0).statement.school } == ["12AB", "12AB"])
     }
 }
