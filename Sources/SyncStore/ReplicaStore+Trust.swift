@@ -46,6 +46,8 @@ extension ReplicaStore {
         guard Scope.isValidBoardNumber(board), school.isEmpty || Scope.isValidBRIN(school) else {
             throw SyncError(.invalidArgument, "'\(board)' / '\(school)' is not a board number and BRIN")
         }
+        // Every open asks: read first, so an established replica needs no write transaction.
+        if let held = try trust(), held.board == board, held.school == school.uppercased() { return }
         try ReplicaStore.wrap("record this replica's identity") {
             try writer.write { db in
                 if let row = try Row.fetchOne(db, sql: "SELECT board, school FROM trust") {
