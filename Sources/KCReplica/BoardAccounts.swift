@@ -52,8 +52,7 @@ extension BoardReplica {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
-            try encoder.encode(accounts.sorted { $0.name < $1.name }).write(to: accountsURL, options: .atomic)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: accountsURL.path)
+            try DataDirectory.writePrivately(encoder.encode(accounts.sorted { $0.name < $1.name }), to: accountsURL)
         } catch {
             throw KCError(.storage, "users.json kon niet worden opgeslagen.")
         }
@@ -64,7 +63,7 @@ extension BoardReplica {
     public func removeAccount(name: String) throws(KCError) {
         let accounts = accounts()
         guard accounts.contains(where: { $0.name == name }) else { throw KCError(.notFound, "Er is geen account \(name).") }
-        do { try JSONEncoder().encode(accounts.filter { $0.name != name }).write(to: accountsURL, options: .atomic) } catch {
+        do { try DataDirectory.writePrivately(JSONEncoder().encode(accounts.filter { $0.name != name }), to: accountsURL) } catch {
             throw KCError(.storage, "users.json kon niet worden opgeslagen.")
         }
     }
@@ -118,8 +117,7 @@ extension BoardReplica {
         codes.append(LoginCode(hash: BoardReplica.digest(salt: "login", secret: code), account: name,
                                expires: now.addingTimeInterval(BoardReplica.loginCodeLifetime)))
         do {
-            try JSONEncoder().encode(codes).write(to: loginCodesURL, options: .atomic)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: loginCodesURL.path)
+            try DataDirectory.writePrivately(JSONEncoder().encode(codes), to: loginCodesURL)
         } catch {
             throw KCError(.storage, "login-codes.json kon niet worden opgeslagen.")
         }

@@ -48,7 +48,8 @@ public final class BoardReplica: Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(Configuration(board: board, role: "board")).write(to: directory.appendingPathComponent("config.json"), options: .atomic)
+            try DataDirectory.secure(directory)
+            try DataDirectory.writePrivately(encoder.encode(Configuration(board: board, role: "board")), to: directory.appendingPathComponent("config.json"))
         } catch {
             throw KCError(.storage, "De map \(directory.path) kon niet worden aangemaakt: \(error.localizedDescription)")
         }
@@ -71,6 +72,7 @@ public final class BoardReplica: Sendable {
         do {
             let store = try ReplicaStore.open(path: KCReplica.databasePath(in: directory), schemas: KCSchemas.all,
                                               policy: KCReplica.admission)
+            try DataDirectory.secure(directory)
             try store.establishIdentity(board: board, school: "")
             // The merged view asks for one subject over a window of periods.
             try store.ensureIndex("trend_view", type: KCSchemas.trendAnalysis.name, columns: ["scope", "subjectArea", "period"])

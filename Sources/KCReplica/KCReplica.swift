@@ -97,6 +97,7 @@ public final class KCReplica: Sendable {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
+            try DataDirectory.secure(directory)
             try configuration.save(to: directory)
         } catch {
             throw KCError(.storage, "De map \(directory.path) kon niet worden aangemaakt: \(error.localizedDescription)")
@@ -128,6 +129,7 @@ public final class KCReplica: Sendable {
                              today: @escaping @Sendable () -> Int32) throws(KCError) -> KCReplica {
         do {
             let store = try ReplicaStore.open(path: databasePath(in: directory), schemas: KCSchemas.all, policy: admission)
+            try DataDirectory.secure(directory)
             // Who this replica is, in the database (replicas made before the trust model learn it here).
             try store.establishIdentity(board: configuration.board, school: configuration.school)
             let replica = try KCReplica(store: store, configuration: configuration, directory: directory, today: today)

@@ -33,6 +33,6 @@ public struct ReplicaConfiguration: Codable, Sendable, Equatable {
     func save(to directory: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: directory.appendingPathComponent("config.json"), options: .atomic)
+        try DataDirectory.writePrivately(encoder.encode(self), to: directory.appendingPathComponent("config.json"))
     }
 }

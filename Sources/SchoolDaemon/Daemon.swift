@@ -21,11 +21,12 @@ public enum SchoolDaemon {
         /// The port to bind (0: any free port).
         public var port: Int
 
-        /// Parses `HOST:PORT` (`0.0.0.0:8451`) or a bare port.
+        /// Parses `HOST:PORT` (`0.0.0.0:8451`) or a bare port, which binds loopback only: a
+        /// listener reachable from the school's network is a choice made by naming its address.
         public init?(_ text: String) {
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
             if parts.count == 1, let port = Int(parts[0]), (0...65535).contains(port) {
-                host = "0.0.0.0"
+                host = "127.0.0.1"
                 self.port = port
             } else if parts.count >= 2, let port = Int(parts.last!), (0...65535).contains(port), !parts.dropLast().joined(separator: ":").isEmpty {
                 host = parts.dropLast().joined(separator: ":")

@@ -131,7 +131,7 @@ public struct LinkService: Service {
         replica: KCReplica, target: LinkTarget, notifier: ChangeNotifier, logger: Logger, status: StatusFile?,
         stopWhenCaughtUp: Bool, onEvent: @escaping @Sendable (SessionEvent) -> Void
     ) async -> LinkOutcome {
-        if let problem = LinkService.addressProblem(target.url) {
+        if case .board = target, let problem = LinkService.addressProblem(target.url) {
             return LinkOutcome(target: target, received: 0, sent: 0, error: problem)
         }
         let counts = Mutex((received: 0, sent: 0))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KCReplica
 import SchoolDaemon
 import SyncCore
@@ -23,6 +24,9 @@ struct KCSync: AsyncParsableCommand {
     /// Runs the command; when it wrote to the replica and a daemon runs, tells the daemon
     /// over its control socket, so the write goes out at once.
     static func main() async {
+        // Everything kcsync makes (databases, keys, config, logs of erasures) is its owner's
+        // alone, whatever the shell's umask.
+        umask(0o077)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -156,7 +156,7 @@ struct SyncCommand: AsyncParsableCommand {
 struct DaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "daemon", abstract: "Houd deze replica in sync met het bestuur en de peers (draait tot SIGTERM of Ctrl-C).")
     @OptionGroup var options: ReplicaOptions
-    @Option(help: "Accept sessions from peers of this school on HOST:PORT, e.g. 0.0.0.0:8451.") var listen: String?
+    @Option(help: "Accept sessions from peers of this school on HOST:PORT, e.g. 192.168.1.20:8451; a bare PORT listens on 127.0.0.1 only.") var listen: String?
 
     func run() async throws {
         try await reporting { try await serve() }
@@ -167,7 +167,7 @@ struct DaemonCommand: AsyncParsableCommand {
         var listenAddress: SchoolDaemon.Listen?
         if let listen {
             guard let parsed = SchoolDaemon.Listen(listen) else {
-                throw KCError(.invalidInput, "'\(listen)' is geen geldig adres om op te luisteren; gebruik HOST:POORT, bijvoorbeeld 0.0.0.0:8451.")
+                throw KCError(.invalidInput, "'\(listen)' is geen geldig adres om op te luisteren; gebruik HOST:POORT, bijvoorbeeld 192.168.1.20:8451, of alleen een poort voor 127.0.0.1.")
             }
             listenAddress = parsed
         }
