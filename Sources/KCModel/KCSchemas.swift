@@ -89,4 +89,20 @@ public enum KCSchemas {
 
     /// Every kc record type.
     public static let all = [note, agreement, trendAnalysis, trendAdvice, adviceResponse]
+
+    /// The fields a record of each type may carry in a board scope: an allow-list, so a field
+    /// that is not named never leaves the school (a note's `subjectRef` and `participants`,
+    /// its `sensitive` flag, retention and local links; an agreement's participants). A
+    /// board copy is made of these fields only, and every receiver refuses any other field in
+    /// a board scope. A type not named here never enters a board scope.
+    public static let boardFields: [String: Set<String>] = [
+        note.name: ["school", "author", "role", "category", "subject", "subjectArea", "period", "meetingDate", "title", "body",
+                    "tags", "visibility", "source"],
+        agreement.name: ["school", "title", "description", "owner", "dueDate", "evaluationDate", "status", "outcome", "origin",
+                         "originKind", "level", "visibility", "source"],
+        trendAnalysis.name: ["school", "subjectArea", "period", "group", "metric", "value", "pupils", "ambition", "inspectionThreshold",
+                             "nationalAverage", "interpretation", "actions", "visibility", "source"],
+        trendAdvice.name: Set(trendAdvice.fields.map(\.name)),
+        adviceResponse.name: Set(adviceResponse.fields.map(\.name)),
+    ]
 }

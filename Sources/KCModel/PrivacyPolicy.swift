@@ -41,7 +41,8 @@ public enum PrivacyPolicy {
         func text(_ field: String) -> String? { state.value(of: field)?.text }
         switch type {
         case KCSchemas.note.name:
-            if text("subject") == SubjectLevel.pupil.rawValue { return .pupilLevel }
+            // A pupil meeting is about pupils whatever its subject says.
+            if text("subject") == SubjectLevel.pupil.rawValue || text("category") == NoteCategory.pupilMeeting.rawValue { return .pupilLevel }
             if state.value(of: "sensitive") == .boolean(true) { return .sensitive }
             if let category = text("category").flatMap(NoteCategory.init(rawValue:)), category.staysAtSchool {
                 return .conversationReport

@@ -23,7 +23,10 @@ extension KCReplica {
                 var copy: EntityID?
                 try tx.change(in: boardScope) { b throws(SyncError) in
                     let c = b.newEntity(type: type)
-                    for field in schema.fields where !["boardCopy", "source", "visibility"].contains(field.name) {
+                    // Only the fields a board copy may carry (KCSchemas.boardFields): never a
+                    // note's subjectRef, participants, sensitive flag or retention.
+                    let allowed = KCSchemas.boardFields[type] ?? []
+                    for field in schema.fields where allowed.contains(field.name) && !["source", "visibility"].contains(field.name) {
                         switch field.kind {
                         case .register:
                             if let value = state.value(of: field.name) { try b.assign(value, to: field.name, of: c, type: type) }

@@ -37,11 +37,12 @@ public final class KCReplica: Sendable {
         let scope = request.scope
         let group = request.group
         guard scope.kind == .board else { return }
-        guard let schema = KCSchemas.all.first(where: { $0.name == group.type }) else {
+        guard let schema = KCSchemas.all.first(where: { $0.name == group.type }), let allowed = KCSchemas.boardFields[group.type] else {
             throw SyncError(.scopeNotAllowed, "a record of unknown type '\(group.type.prefix(64))' may not enter \(scope)")
         }
-        for op in group.operations where !op.field.isEmpty && schema.field(op.field) == nil {
-            throw SyncError(.schemaViolation, "\(group.type) has no field '\(op.field.prefix(64))'; unknown fields may not enter \(scope)")
+        for op in group.operations where !op.field.isEmpty && !allowed.contains(op.field) {
+            throw SyncError(schema.field(op.field) == nil ? .schemaViolation : .scopeNotAllowed,
+                            "\(group.type).\(op.field.prefix(64)) may not enter \(scope): only the fields a board copy carries may")
         }
         try PrivacyPolicy.check(scope: scope, type: group.type, state: request.state)
         guard let authority = request.authority, schema.field("school") != nil else { return }

@@ -60,6 +60,47 @@ import Testing
         #expect(try receiver.store.changeCount(board) == 0)
     }
 
+    /// A pupil meeting is pupil-level whatever its subject says.
+    @Test func aPupilMeetingNeverLeavesTheSchool() throws {
+        let board = try Scope.board("41234")
+        let meeting = note(["subject": .text("school"), "category": .text("leerlingbespreking"), "title": .text("Bespreking")])
+        #expect(PrivacyPolicy.refusal(scope: board, type: "note", state: meeting) == .pupilLevel)
+    }
+
+    /// A board copy carries only the fields of KCSchemas.boardFields: a leerteam note's
+    /// participants and reference stay at school (canaries in them are in no byte of the
+    /// board's files), and a change that brings such a field into a board scope is refused.
+    @Test func aBoardCopyCarriesOnlyAllowedFields() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-fields-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let board = try BoardReplica.create(in: root.appendingPathComponent("board"), board: "41234")
+        let school = try KCReplica.create(in: root.appendingPathComponent("12AB"), school: "12AB", board: "41234",
+                                          boardKey: Hex.decode(board.publicKeyHex))
+        try board.register(school: "12AB", key: school.publicKeyHex)
+        var draft = NoteDraft(author: "a", role: .learningCoordinator, category: .learningTeamMeeting, title: "Leerteam 6-7")
+        draft.subject = .learningTeam
+        draft.subjectRef = "REF-CANARY leerteam 6-7"
+        draft.participants = ["PARTICIPANT-CANARY juf Els"]
+        draft.body = "Afspraken over instructie."
+        let shared = try school.shareNote(try school.addNote(draft).id)
+        let copyID = try #require(shared.boardCopy)
+        let copy = try #require(try school.store.entityState(copyID, type: "note", in: school.boardScope))
+        #expect(copy.value(of: "subjectRef") == nil && copy.elements(of: "participants").isEmpty)
+        #expect(copy.value(of: "title")?.text == "Leerteam 6-7")
+        let changes = try school.store.changes(in: school.boardScope, missingFrom: VersionVector())
+        #expect(try board.store.receive(changes, in: board.scope).refused.isEmpty)
+        board.store.truncateLog()
+        let bytes = try Data(contentsOf: board.directory.appendingPathComponent("replica.db"))
+        for canary in ["REF-CANARY", "PARTICIPANT-CANARY"] { #expect(bytes.range(of: Data(canary.utf8)) == nil, "\(canary)") }
+
+        // Brought in by hand, such a field is refused by the receiver.
+        let last = try #require(changes.last)
+        var forger = ChainForger(key: school.store.key, scope: school.boardScope, after: try SignedChange(serialized: last))
+        let leak = forger.next([EntityOperations(entity: copyID, type: "note",
+                                                 operations: [RecordOperation(field: "participants", kind: .add(.text("PARTICIPANT-CANARY")))])])
+        #expect(try board.store.receive([leak.serialized()], in: board.scope).refused.map(\.code) == ["scopeNotAllowed"])
+    }
+
     @Test func periodsParseOnlyRealToetsmomenten() {
         #expect(Period("2025-2026 M")?.description == "2025-2026 M")
         #expect(Period("2025-2026 M")! < Period("2025-2026 E")!)

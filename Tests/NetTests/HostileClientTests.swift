@@ -106,6 +106,7 @@ import Testing
                 ("a pupil note", [ChainForger.assign(note, type: "note", ["school": .text("34CD"), "subject": .text("pupil"), "title": .text("PUPIL-CANARY")])], "scopeNotAllowed"),
                 ("an unknown record type", [ChainForger.assign(note, type: "pupilFile", ["school": .text("34CD")])], "scopeNotAllowed"),
                 ("an unknown field", [ChainForger.assign(note, type: "note", ["school": .text("34CD"), "bsn": .text("123456782")])], "schemaViolation"),
+                ("a field that stays at school", [ChainForger.assign(note, type: "note", ["school": .text("34CD"), "subjectRef": .text("Sam de Vries")])], "scopeNotAllowed"),
             ]
             for (what, groups, code) in attacks {
                 var forger = ChainForger(key: keyB, scope: board)
