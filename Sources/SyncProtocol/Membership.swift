@@ -71,6 +71,12 @@ public struct SignedMembership: Sendable, Hashable {
 
     /// Decodes a signed statement and checks its form and its signature.
     public init(serialized bytes: Data) throws(SyncError) {
+        try self.init(serialized: bytes, verifying: true)
+    }
+
+    /// Decodes a statement and checks its form; with `verifying` false the signature is left
+    /// for ``verify()``, so a receiver can first drop what could not count anyway.
+    public init(serialized bytes: Data, verifying: Bool) throws(SyncError) {
         guard bytes.count <= 1024 else { throw SyncError(.malformedChange, "a membership statement of \(bytes.count) bytes is too large") }
         let outer: Kcsync_V1_SignedMembership
         let inner: Kcsync_V1_Membership
@@ -87,13 +93,18 @@ public struct SignedMembership: Sendable, Hashable {
         guard inner.memberKey.count == 32, inner.issuerKey.count == 32, outer.signature.count == 64 else {
             throw SyncError(.malformedChange, "a membership statement has keys of 32 bytes and a signature of 64")
         }
-        guard ReplicaKey.verify(signature: outer.signature, of: SignedMembership.context + outer.statement, publicKey: inner.issuerKey) else {
-            throw SyncError(.badSignature, "a membership statement's signature does not verify")
-        }
         statement = Membership(board: inner.board, school: inner.school, memberKey: Array(inner.memberKey),
                                issuerKey: Array(inner.issuerKey), issued: inner.issued, revoked: inner.revoked)
         statementBytes = outer.statement
         signature = outer.signature
+        if verifying { try verify() }
+    }
+
+    /// Checks the issuer's signature.
+    public func verify() throws(SyncError) {
+        guard ReplicaKey.verify(signature: signature, of: SignedMembership.context + statementBytes, publicKey: statement.issuerKey) else {
+            throw SyncError(.badSignature, "a membership statement's signature does not verify")
+        }
     }
 
     /// The bytes to store and send.

@@ -118,16 +118,21 @@ extension ReplicaStore {
         return state
     }
 
-    /// Stores the membership statements that are well formed, correctly signed, about this
-    /// board, and whose issuer counts: the board's key, or a member of the same school (also
-    /// one that an earlier statement of the same list made a member). The rest are skipped,
-    /// so nobody fills the table with statements that vouch for nothing. Returns how many were
-    /// new.
+    /// The most members a school may have by its own members' word (a school has a desktop,
+    /// a laptop or two): past it a member's statement for yet another key does not count, so
+    /// no school can fill the others' tables. The board's own statements are not limited.
+    public static let maximumMembersAdmittedBySchool = 64
+
+    /// Stores the membership statements that are well formed, about this board, new here,
+    /// whose issuer counts (the board's key, or a member of the same school, also one that an
+    /// earlier statement of the same list made a member) and whose signature verifies; the
+    /// signature is checked last, so statements that could not count cost nothing. A school's
+    /// members admit at most ``maximumMembersAdmittedBySchool`` keys. Returns how many were new.
     @discardableResult
     public func storeMemberships(_ serialized: [Data]) throws(SyncError) -> Int {
         var offered: [SignedMembership] = []
         for bytes in serialized.prefix(Limits.maximumMemberships) {
-            if let statement = try? SignedMembership(serialized: bytes) { offered.append(statement) }
+            if let statement = try? SignedMembership(serialized: bytes, verifying: false) { offered.append(statement) }
         }
         guard !offered.isEmpty else { return 0 }
         return try ReplicaStore.wrap("store membership statements") {
@@ -141,9 +146,18 @@ extension ReplicaStore {
                 var accepted: [SignedMembership] = []
                 while true {
                     let roster = MembershipRoster.resolve(held + accepted, board: board, boardKey: boardKey)
-                    let counting = candidates.filter {
-                        $0.statement.issuerKey == boardKey
-                            || roster[ReplicaKey.replicaID(forPublicKey: $0.statement.issuerKey)] == $0.statement.school
+                    var size: [String: Int] = [:]
+                    for school in roster.values { size[school, default: 0] += 1 }
+                    var counting: [SignedMembership] = []
+                    for candidate in candidates {
+                        let statement = candidate.statement
+                        let byBoard = statement.issuerKey == boardKey
+                        guard byBoard || roster[ReplicaKey.replicaID(forPublicKey: statement.issuerKey)] == statement.school else { continue }
+                        let admits = !byBoard && !statement.revoked
+                        if admits && size[statement.school, default: 0] >= ReplicaStore.maximumMembersAdmittedBySchool { continue }
+                        guard (try? candidate.verify()) != nil else { continue }
+                        if admits { size[statement.school, default: 0] += 1 }
+                        counting.append(candidate)
                     }
                     guard !counting.isEmpty else { break }
                     accepted += counting

@@ -164,6 +164,15 @@ import Testing
         // Statements that vouch for nothing are not stored: one signed by a stranger.
         let junk = SignedMembership(board: "41234", school: "12AB", memberKey: ReplicaKey().publicKey, issuer: ReplicaKey(), issued: 1)
         #expect(try f.board.store.storeMemberships([junk.serialized()]) == 0)
+        // Nor may a school's member fill the board's tables: its admissions stop at the limit.
+        let flood = (0..<200).map { n in
+            SignedMembership(board: "41234", school: "12AB", memberKey: ReplicaKey().publicKey, issuer: f.a.store.key, issued: UInt64(n + 1)).serialized()
+        }
+        let before = try f.board.store.memberships().count
+        try f.board.store.storeMemberships(flood)
+        let members = try #require(try f.board.store.trust()).members.values.filter { $0 == "12AB" }.count
+        #expect(members == ReplicaStore.maximumMembersAdmittedBySchool)
+        #expect(try f.board.store.memberships().count - before == ReplicaStore.maximumMembersAdmittedBySchool - 2)
     }
 
     /// Revoking the desktop's key at the board takes the laptop it admitted with it; revoking
