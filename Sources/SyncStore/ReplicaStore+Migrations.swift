@@ -143,7 +143,7 @@ extension ReplicaStore {
                 ) WITHOUT ROWID;
                 -- Changes are sent in clock order (causal order), so a record's creation
                 -- always travels before its edits.
-                CREATE INDEX change_clock ON change (scope, timestamp);
+                CREATE INDEX change_clock ON change (scope, timestamp, replica);
                 """)
         }
 
