@@ -71,7 +71,7 @@ public final class BoardReplica: Sendable {
     private static func load(directory: URL, board: String) throws(KCError) -> BoardReplica {
         do {
             let store = try ReplicaStore.open(path: KCReplica.databasePath(in: directory), schemas: KCSchemas.all,
-                                              policy: KCReplica.admission)
+                                              policy: KCReplica.admission, keyFile: KCReplica.keyPath(in: directory))
             try DataDirectory.secure(directory)
             try store.establishIdentity(board: board, school: "")
             // The merged view asks for one subject over a window of periods.

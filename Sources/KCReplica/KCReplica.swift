@@ -28,6 +28,12 @@ public final class KCReplica: Sendable {
         directory.appendingPathComponent("replica.db").path
     }
 
+    /// The private key's file in a data directory (owner-only; not in the database, so a copy
+    /// or backup of the database cannot write as this replica).
+    public static func keyPath(in directory: URL) -> String {
+        directory.appendingPathComponent("replica.key").path
+    }
+
     /// The admission policy every kc replica (and the board) installs, on top of the engine's
     /// scope binding and ownership: in a board scope only the kc record types and their known
     /// fields, the AVG rule (nothing pupil-level or sensitive), and a record's `school` is the
@@ -129,7 +135,8 @@ public final class KCReplica: Sendable {
     private static func open(directory: URL, configuration: ReplicaConfiguration,
                              today: @escaping @Sendable () -> Int32) throws(KCError) -> KCReplica {
         do {
-            let store = try ReplicaStore.open(path: databasePath(in: directory), schemas: KCSchemas.all, policy: admission)
+            let store = try ReplicaStore.open(path: databasePath(in: directory), schemas: KCSchemas.all, policy: admission,
+                                              keyFile: keyPath(in: directory))
             try DataDirectory.secure(directory)
             // Who this replica is, in the database (replicas made before the trust model learn it here).
             try store.establishIdentity(board: configuration.board, school: configuration.school)

@@ -94,7 +94,7 @@ public enum SchoolDaemon {
     /// An outcome as JSON.
     public static func describe(_ outcome: LinkOutcome) -> [String: Any] {
         var object: [String: Any] = ["link": outcome.target.name, "url": outcome.target.url,
-                                     "received": outcome.received, "sent": outcome.sent]
+                                     "received": outcome.received, "sent": outcome.sent, "refused": outcome.refused]
         if let error = outcome.error { object["error"] = error }
         return object
     }

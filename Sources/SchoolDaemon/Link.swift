@@ -53,6 +53,8 @@ public struct LinkOutcome: Sendable {
     public var sent: Int
     /// Why it failed, or nil.
     public var error: String?
+    /// Changes of ours (or relayed by us) that the other side refused, one by one.
+    public var refused = 0
 }
 
 /// Opens sessions on one link: connects, syncs, pushes local changes as they commit, and
@@ -124,7 +126,8 @@ public struct LinkService: Service {
         // The replica found its chain forked and moved to a new identity: sync again as it.
         let again = await session(replica: replica, target: target, notifier: notifier, logger: logger, status: status,
                                   stopWhenCaughtUp: stopWhenCaughtUp, onEvent: onEvent)
-        return LinkOutcome(target: target, received: outcome.received + again.received, sent: outcome.sent + again.sent, error: again.error)
+        return LinkOutcome(target: target, received: outcome.received + again.received, sent: outcome.sent + again.sent, error: again.error,
+                           refused: outcome.refused + again.refused)
     }
 
     static func session(
@@ -134,7 +137,7 @@ public struct LinkService: Service {
         if case .board = target, let problem = LinkService.addressProblem(target.url) {
             return LinkOutcome(target: target, received: 0, sent: 0, error: problem)
         }
-        let counts = Mutex((received: 0, sent: 0))
+        let counts = Mutex((received: 0, sent: 0, refused: 0))
         let store = replica.store
         let link = target.linkID
         let runner = SessionRunner(store: store, notifier: notifier, logger: logger, exclusions: { scope in
@@ -146,6 +149,7 @@ public struct LinkService: Service {
                 // A one-shot sync records what it learned, not a link state a daemon owns.
                 if !stopWhenCaughtUp { record(status, target) { $0.state = "connected"; $0.lastError = nil } }
             case .refusedByPeer(let scope, let refusals):
+                counts.withLock { $0.refused += refusals.count }
                 do { try store.recordRefusals(refusals, link: link, direction: "sent", scope: scope) } catch {
                     logger.error("could not record refusals", metadata: ["error": "\(error)"])
                 }
@@ -211,8 +215,8 @@ public struct LinkService: Service {
             if let error = closing.error.withLock({ $0 }) { throw error }
         }
         if let error { logger.info("link ended", metadata: ["url": "\(target.url)", "error": "\(error)"]) }
-        let (received, sent) = counts.withLock { $0 }
-        return LinkOutcome(target: target, received: received, sent: sent, error: error)
+        let (received, sent, refused) = counts.withLock { $0 }
+        return LinkOutcome(target: target, received: received, sent: sent, error: error, refused: refused)
     }
 
     /// Why a link may not use `url` (cleartext to another machine), or nil. Checked again at

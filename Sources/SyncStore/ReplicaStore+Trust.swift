@@ -378,7 +378,12 @@ extension ReplicaStore {
         }
         try ReplicaStore.wrap("move to a new identity") {
             try writer.write { db in
-                try db.execute(sql: "UPDATE identity SET replica = ?, privateKey = ?", arguments: [Data(new.replicaID.bytes), new.rawRepresentation])
+                if let keyFile {
+                    try ReplicaStore.writeKey(new, to: keyFile)
+                    try db.execute(sql: "UPDATE identity SET replica = ?, privateKey = ?", arguments: [Data(new.replicaID.bytes), ReplicaStore.keyInFile])
+                } else {
+                    try db.execute(sql: "UPDATE identity SET replica = ?, privateKey = ?", arguments: [Data(new.replicaID.bytes), new.rawRepresentation])
+                }
                 _ = try replicaRowID(db, replica: old.replicaID, publicKey: old.publicKey)
                 try db.execute(sql: "INSERT OR REPLACE INTO formerIdentity (replica, publicKey, until, reason) VALUES (?, ?, ?, ?)",
                                arguments: [Data(old.replicaID.bytes), Data(old.publicKey), Int64(clamping: wallClock()), String(reason.prefix(300))])

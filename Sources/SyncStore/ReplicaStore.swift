@@ -26,6 +26,8 @@ public final class ReplicaStore: Sendable {
     let clock: Mutex<HybridLogicalClock>
     let wallClock: @Sendable () -> UInt64
     let policy: AdmissionPolicy
+    /// Where the private key lives, when not in the database.
+    let keyFile: String?
     /// The trust state as last read, with the `trust.version` it was read at.
     let trustCache = Mutex<(version: Int64, state: TrustState)?>(nil)
 
@@ -73,26 +75,23 @@ public final class ReplicaStore: Sendable {
     }
 
     /// Opens (or creates) the replica in `writer`, runs the migrations, and loads or makes the
-    /// replica's key.
+    /// replica's key. With `keyFile` the private key lives in that file (owner-only), not in
+    /// the database that gets copied and backed up: a key still in the database moves there;
+    /// a database opened without its key file (a copy of the database alone) gets a new key
+    /// and so a new identity, which the board or a member must admit again.
     public init(
         _ writer: any DatabaseWriter, schemas: [RecordSchema], policy: AdmissionPolicy = .admitAll,
-        wallClock: @escaping @Sendable () -> UInt64 = ReplicaStore.systemClock
+        wallClock: @escaping @Sendable () -> UInt64 = ReplicaStore.systemClock, keyFile: String? = nil
     ) throws(SyncError) {
         self.writer = writer
         self.wallClock = wallClock
         self.policy = policy
+        self.keyFile = keyFile
         materializers = Dictionary(schemas.map { ($0.name, Materializer(schema: $0)) }, uniquingKeysWith: { a, _ in a })
         let (key, last) = try ReplicaStore.wrap("open the replica database") {
             try ReplicaStore.migrator(schemas: schemas).migrate(writer)
             return try writer.write { db -> (ReplicaKey, UInt64) in
-                let key: ReplicaKey
-                if let row = try Row.fetchOne(db, sql: "SELECT privateKey FROM identity") {
-                    key = try ReplicaKey(rawRepresentation: row["privateKey"] as Data)
-                } else {
-                    key = ReplicaKey()
-                    try db.execute(sql: "INSERT INTO identity (singleton, replica, privateKey) VALUES (1, ?, ?)",
-                                   arguments: [Data(key.replicaID.bytes), key.rawRepresentation])
-                }
+                let key = try ReplicaStore.loadKey(db, keyFile: keyFile, now: wallClock())
                 let last = try UInt64.fetchOne(db, sql: "SELECT MAX(timestamp) FROM head") ?? 0
                 return (key, last)
             }
@@ -101,13 +100,14 @@ public final class ReplicaStore: Sendable {
         clock = Mutex(HybridLogicalClock(last: Timestamp(rawValue: last)))
     }
 
-    /// Opens the replica stored in the file at `path`, in WAL mode with `synchronous=FULL`.
+    /// Opens the replica stored in the file at `path`, in WAL mode with `synchronous=FULL`
+    /// (with `keyFile`, its private key in that file; see ``init(_:schemas:policy:wallClock:keyFile:)``).
     public static func open(
         path: String, schemas: [RecordSchema], policy: AdmissionPolicy = .admitAll,
-        wallClock: @escaping @Sendable () -> UInt64 = ReplicaStore.systemClock
+        wallClock: @escaping @Sendable () -> UInt64 = ReplicaStore.systemClock, keyFile: String? = nil
     ) throws(SyncError) -> ReplicaStore {
         let pool = try wrap("open \(path)") { try DatabasePool(path: path, configuration: configuration()) }
-        return try ReplicaStore(pool, schemas: schemas, policy: policy, wallClock: wallClock)
+        return try ReplicaStore(pool, schemas: schemas, policy: policy, wallClock: wallClock, keyFile: keyFile)
     }
 
     /// A replica in memory, for tests.

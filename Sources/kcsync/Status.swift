@@ -51,7 +51,11 @@ extension KCSync {
                     print("Bestuurssleutel nog onbekend: leg hem vast met 'kcsync config board-key' (uit 'kcsync board key' op de server), of hij wordt geleerd bij de eerste sync.")
                 }
                 for former in (try? replica.store.formerIdentities()) ?? [] {
-                    print("Eerder       replica \(former.replica.hex.prefix(8)): deze replica bleek teruggezet uit een kopie en ging verder als \(status.replica.prefix(8)); er ging niets verloren.")
+                    if former.reason.hasPrefix("opened without its key file") {
+                        print("Eerder       replica \(former.replica.hex.prefix(8)): deze database werd geopend zonder haar sleutelbestand en kreeg een nieuwe sleutel (\(status.replica.prefix(8))); laat die opnieuw toelaten (kcsync key, dan kcsync peer add of kcsync board add-school).")
+                    } else {
+                        print("Eerder       replica \(former.replica.hex.prefix(8)): deze replica bleek teruggezet uit een kopie en ging verder als \(status.replica.prefix(8)); er ging niets verloren.")
+                    }
                 }
                 printRefusals(replica.store.refusalReports())
             }

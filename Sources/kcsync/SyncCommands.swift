@@ -139,9 +139,11 @@ struct SyncCommand: AsyncParsableCommand {
             for link in links {
                 let name = link["link"] as? String ?? "?"
                 if let error = link["error"] as? String {
-                    print("\(name) (\(link["url"] as? String ?? "")): synchroniseren lukte niet (\(error)).")
+                    print("\(name) (\(link["url"] as? String ?? "")): synchroniseren lukte niet (\(Terminal.safe(error))).")
                 } else {
-                    print("\(name): \(link["received"] as? Int ?? 0) wijzigingen ontvangen, \(link["sent"] as? Int ?? 0) verzonden.")
+                    let refused = link["refused"] as? Int ?? 0
+                    print("\(name): \(link["received"] as? Int ?? 0) wijzigingen ontvangen, \(link["sent"] as? Int ?? 0) verzonden"
+                          + (refused > 0 ? ", \(refused) geweigerd (zie kcsync status)." : "."))
                 }
             }
         }

@@ -1,4 +1,8 @@
 import Foundation
+import KCModel
+import KCReplica
+import SyncProtocol
+import SyncStore
 import Testing
 
 /// A data directory holds the replica's private key and every note (../shared/DOMAIN.md,
@@ -53,5 +57,34 @@ struct FileModeTests {
         #expect(try run(["status", "--data", school.path]) == 0)
         #expect(try FileModeTests.mode(school.path) == 0o700)
         #expect(try FileModeTests.mode(school.appendingPathComponent("replica.db").path) == 0o600)
+    }
+
+    /// The private key lives in its own owner-only file, not in the database that gets copied
+    /// and backed up: the database holds no byte of it, and a copy of the database alone
+    /// cannot write as the replica (it gets a key and an identity of its own).
+    @Test func thePrivateKeyLivesInItsOwnFile() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-key-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = root.appendingPathComponent("12AB")
+        let replica = try KCReplica.create(in: dir, school: "12AB", board: "41234")
+        _ = try replica.addNote(NoteDraft(author: "a", role: .trendAnalyst, category: .trendAnalysis, title: "Trend"))
+        let keyFile = dir.appendingPathComponent("replica.key")
+        let key = try #require(FileManager.default.contents(atPath: keyFile.path))
+        #expect(key.count == 32 && key == replica.store.key.rawRepresentation)
+        #expect(try FileModeTests.mode(keyFile.path) == 0o600)
+        replica.store.truncateLog()
+        let database = try Data(contentsOf: dir.appendingPathComponent("replica.db"))
+        #expect(database.range(of: key) == nil, "the database holds no byte of the key")
+        #expect(try KCReplica.open(directory: dir).store.replicaID == replica.store.replicaID)
+
+        let copy = root.appendingPathComponent("copy")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        for name in ["replica.db", "config.json"] {
+            try FileManager.default.copyItem(at: dir.appendingPathComponent(name), to: copy.appendingPathComponent(name))
+        }
+        let restored = try KCReplica.open(directory: copy)
+        #expect(restored.store.replicaID != replica.store.replicaID)
+        #expect(try restored.store.formerIdentities().map(\.replica) == [replica.store.replicaID])
+        #expect(try restored.notes().map(\.title) == ["Trend"], "its data stays")
     }
 }
