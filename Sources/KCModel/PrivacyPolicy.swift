@@ -9,6 +9,7 @@ public import SyncCore
 public enum PrivacyPolicy {
     /// Why a record may not enter a board scope.
     public enum Refusal: String, Sendable, Equatable {
+        case subjectUnknown
         case pupilLevel
         case sensitive
         case conversationReport
@@ -16,6 +17,8 @@ public enum PrivacyPolicy {
         /// The Dutch explanation a kc'er reads.
         public var message: String {
             switch self {
+            case .subjectUnknown:
+                "Deze notitie zegt niet waarover ze gaat (leerling, groep, leerteam of school), en dat wordt nooit aangenomen. Geef het onderwerp op met 'kcsync note edit ID --subject groep|leerteam|school'; daarna kan ze gedeeld worden."
             case .pupilLevel:
                 "Dit gaat over een leerling. Gegevens op leerlingniveau verlaten de school nooit (AVG); alleen de school zelf bewaart ze."
             case .sensitive:
@@ -28,6 +31,7 @@ public enum PrivacyPolicy {
         /// The English reason, for logs.
         public var logMessage: String {
             switch self {
+            case .subjectUnknown: "note without a subject"
             case .pupilLevel: "pupil-level record"
             case .sensitive: "record marked sensitive"
             case .conversationReport: "conversation report with parents or externals"
@@ -47,6 +51,8 @@ public enum PrivacyPolicy {
             if let category = text("category").flatMap(NoteCategory.init(rawValue:)), category.staysAtSchool {
                 return .conversationReport
             }
+            // Shareable only when the rules say so positively: a known subject other than a pupil.
+            guard let subject = text("subject").flatMap(SubjectLevel.init(rawValue:)), subject != .pupil else { return .subjectUnknown }
         case KCSchemas.agreement.name:
             if text("level") == SubjectLevel.pupil.rawValue { return .pupilLevel }
         default:

@@ -11,8 +11,9 @@ public struct NoteDraft: Sendable {
     public var role: KCRole
     /// What kind of note it is.
     public var category: NoteCategory
-    /// Who or what it is about.
-    public var subject: SubjectLevel = .school
+    /// Who or what it is about. Never assumed: a note without a subject stays at school until
+    /// its writer says what it is about.
+    public var subject: SubjectLevel?
     /// A local reference to the subject (e.g. a group).
     public var subjectRef: String?
     /// The subject area (vakgebied).
@@ -125,7 +126,7 @@ extension KCReplica {
                 try b.assign(.text(draft.author), to: "author", of: id, type: t)
                 try b.assign(.text(draft.role.rawValue), to: "role", of: id, type: t)
                 try b.assign(.text(draft.category.rawValue), to: "category", of: id, type: t)
-                try b.assign(.text(draft.subject.rawValue), to: "subject", of: id, type: t)
+                if let subject = draft.subject { try b.assign(.text(subject.rawValue), to: "subject", of: id, type: t) }
                 if let ref = draft.subjectRef { try b.assign(.text(ref), to: "subjectRef", of: id, type: t) }
                 if let area = draft.subjectArea { try b.assign(.text(area.rawValue), to: "subjectArea", of: id, type: t) }
                 if let period = draft.period { try b.assign(.text(period.description), to: "period", of: id, type: t) }

@@ -17,7 +17,7 @@ extension NoteCommand {
         @Option(help: "Read the text from a file.") var bodyFile: String?
         @Option(help: "rekenen, begrijpend lezen, technisch lezen, spelling, taalverzorging, sociaal-emotioneel.") var subjectArea: String?
         @Option(help: "Toetsmoment, e.g. \"2025-2026 M\".") var period: String?
-        @Option(help: "pupil (leerling), group (groep), leerteam or school.") var subject = "school"
+        @Option(help: "pupil (leerling), group (groep), leerteam or school. Never assumed: a note without one is not shared.") var subject: String?
         @Option(help: "Local reference to the subject (e.g. group 6B).") var subjectRef: String?
         @Option(help: "The meeting date, yyyy-mm-dd.") var meetingDate: String?
         @Option(help: "A tag (repeatable).") var tag: [String] = []
@@ -31,7 +31,7 @@ extension NoteCommand {
             draft.body = try readBody(body, file: bodyFile) ?? ""
             draft.subjectArea = try subjectArea.map(parseSubjectArea)
             draft.period = try period.map(parsePeriod)
-            draft.subject = try parseSubject(subject)
+            draft.subject = try subject.map(parseSubject)
             draft.subjectRef = subjectRef
             draft.meetingDate = try meetingDate.map { try parseDay($0, option: "--meeting-date") }
             draft.tags = tag

@@ -112,6 +112,7 @@ import Testing
     @Test func ownershipIsFixedAtCreation() throws {
         let f = try Board()
         var draft = NoteDraft(author: "a", role: .trendAnalyst, category: .trendAnalysis, title: "Trend 12AB")
+        draft.subject = .school
         draft.subjectArea = .arithmetic
         let note = try f.a.shareNote(try f.a.addNote(draft).id)
         let copy = try #require(note.boardCopy)
@@ -150,6 +151,7 @@ import Testing
         let f = try Board()
         let laptop = try KCReplica.create(in: f.root.appendingPathComponent("laptop"), school: "12AB", board: "41234")
         var draft = NoteDraft(author: "l", role: .trendAnalyst, category: .trendAnalysis, title: "Van de laptop")
+        draft.subject = .school
         draft.subjectArea = .arithmetic
         _ = try laptop.shareNote(try laptop.addNote(draft).id)
         let changes = try laptop.store.changes(in: laptop.boardScope, missingFrom: VersionVector())

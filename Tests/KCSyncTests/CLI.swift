@@ -69,7 +69,7 @@ final class CLI {
 
     /// Adds a note and returns its id.
     func addNote(_ extra: String...) throws -> String {
-        let result = try run(["note", "add", "--json", "--role", "trendanalist", "--category", "trendanalyse"] + extra)
+        let result = try run(["note", "add", "--json", "--role", "trendanalist", "--category", "trendanalyse", "--subject", "school"] + extra)
         #expect(result.status == 0, "\(result.err)")
         return try #require(try result.object()["id"] as? String)
     }

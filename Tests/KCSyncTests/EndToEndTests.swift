@@ -86,7 +86,7 @@ import Testing
         // Each school writes: a shared trend note, an agreement it shares, and a pupil note that stays home.
         for (i, school) in schools.enumerated() {
             let dir = root.appendingPathComponent(school).path
-            let trend = try cli.run(["note", "add", "--json", "--data", dir, "--role", "trendanalist", "--category", "trendanalyse",
+            let trend = try cli.run(["note", "add", "--json", "--data", dir, "--role", "trendanalist", "--category", "trendanalyse", "--subject", "school",
                                      "--subject-area", "rekenen", "--period", "2025-2026 M", "--title", "Trend rekenen \(school)"])
             let id = String(try #require(try trend.object()["id"] as? String).suffix(8))
             #expect(try kc("note", "share", id, "--data", dir).status == 0)

@@ -41,7 +41,7 @@ import Testing
         #expect(EndToEndTests.eventually(10) { FileManager.default.fileExists(atPath: desk + "/control.sock") })
 
         // The other school shares a trend note; the desk has it from the board.
-        let shared = try cli.run(["note", "add", "--json", "--data", other, "--role", "trendanalist", "--category", "trendanalyse",
+        let shared = try cli.run(["note", "add", "--json", "--data", other, "--role", "trendanalist", "--category", "trendanalyse", "--subject", "school",
                                   "--title", "Trend van 34CD"])
         #expect(try kc("note", "share", String(try #require(try shared.object()["id"] as? String).suffix(8)), "--data", other).status == 0)
         #expect(try kc("sync", "--data", other).status == 0)

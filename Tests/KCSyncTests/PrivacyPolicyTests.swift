@@ -60,11 +60,24 @@ import Testing
         #expect(try receiver.store.changeCount(board) == 0)
     }
 
-    /// A pupil meeting is pupil-level whatever its subject says.
-    @Test func aPupilMeetingNeverLeavesTheSchool() throws {
+    /// A pupil meeting is pupil-level whatever its subject says, and a note whose subject was
+    /// never given is not shared: nothing is assumed.
+    @Test func aPupilMeetingNeverLeavesTheSchoolNorANoteWithoutASubject() throws {
         let board = try Scope.board("41234")
         let meeting = note(["subject": .text("school"), "category": .text("leerlingbespreking"), "title": .text("Bespreking")])
         #expect(PrivacyPolicy.refusal(scope: board, type: "note", state: meeting) == .pupilLevel)
+        let unsaid = note(["category": .text("trendanalyse"), "title": .text("Trend")])
+        #expect(PrivacyPolicy.refusal(scope: board, type: "note", state: unsaid) == .subjectUnknown)
+        let cli = try CLI()
+        try cli.run("init", "--school", "12AB", "--board", "41234")
+        let added = try cli.run("note", "add", "--json", "--role", "trendanalist", "--category", "trendanalyse", "--title", "Trend rekenen")
+        let id = String(try #require(try added.object()["id"] as? String).suffix(8))
+        let hash = try cli.stateHash()
+        let refused = try cli.run("note", "share", id)
+        #expect(refused.status == 1 && refused.err.contains("--subject"), "\(refused.err)")
+        #expect(try cli.stateHash() == hash)
+        #expect(try cli.run("note", "edit", id, "--subject", "school").status == 0)
+        #expect(try cli.run("note", "share", id).status == 0)
     }
 
     /// A board copy carries only the fields of KCSchemas.boardFields: a leerteam note's

@@ -58,7 +58,7 @@ import Testing
         }
 
         // The laptop shares a note and edits it.
-        let added = try kc("note", "add", "--json", "--data", laptop, "--role", "trendanalist", "--category", "trendanalyse",
+        let added = try kc("note", "add", "--json", "--data", laptop, "--role", "trendanalist", "--category", "trendanalyse", "--subject", "school",
                            "--subject-area", "rekenen", "--period", "2025-2026 M", "--title", "Van de laptop")
         let id = String(try #require(try added.object()["id"] as? String).suffix(8))
         try kc("note", "share", id, "--data", laptop)

@@ -90,6 +90,7 @@ import Testing
             #expect(BoardServerTests.errorCode(oversized) == "frameTooLarge")
             // A well-behaved school still syncs.
             var draft = NoteDraft(author: "a", role: .trendAnalyst, category: .trendAnalysis, title: "Gedeelde trend")
+            draft.subject = .school
             draft.subjectArea = .arithmetic
             _ = try f.schoolA.shareNote(try f.schoolA.addNote(draft).id)
             let result = await f.sync(f.schoolA, url)
@@ -102,6 +103,7 @@ import Testing
         let f = try Fixture()
         let stranger = try KCReplica.create(in: f.root.appendingPathComponent("99ZZ"), school: "12AB", board: "41234")   // claims 12AB
         var draft = NoteDraft(author: "x", role: .trendAnalyst, category: .trendAnalysis, title: "Indringer")
+        draft.subject = .school
         draft.subjectArea = .arithmetic
         _ = try stranger.shareNote(try stranger.addNote(draft).id)
         try await f.withServer { url in

@@ -80,6 +80,7 @@ import Testing
         let f = try Fixture()
         for school in [f.schoolA, f.schoolB] { try school.setBoardKey(f.board.publicKeyHex) }
         var draft = NoteDraft(author: "a", role: .trendAnalyst, category: .trendAnalysis, title: "Gedeeld door 12AB")
+        draft.subject = .school
         draft.subjectArea = .arithmetic
         let note = try f.schoolA.shareNote(try f.schoolA.addNote(draft).id)
         return (f, try #require(note.boardCopy))
@@ -102,7 +103,8 @@ import Testing
                 ("edit another school's record", [ChainForger.assign(copy, type: "note", ["title": .text("overgenomen door 34CD")])], "notOwner"),
                 ("take another school's record", [ChainForger.assign(copy, type: "note", ["school": .text("34CD")])], "notOwner"),
                 ("advice as the board", [ChainForger.assign(advice, type: "trendAdvice", ["school": .text(""), "signal": .text("nep"), "period": .text("2025-2026 M")])], "notOwner"),
-                ("a note in another school's name", [ChainForger.assign(note, type: "note", ["school": .text("12AB"), "title": .text("namens 12AB")])], "notOwner"),
+                ("a note in another school's name", [ChainForger.assign(note, type: "note", ["school": .text("12AB"), "subject": .text("school"), "title": .text("namens 12AB")])], "notOwner"),
+                ("a note that does not say what it is about", [ChainForger.assign(note, type: "note", ["school": .text("34CD"), "title": .text("zonder onderwerp")])], "scopeNotAllowed"),
                 ("a pupil note", [ChainForger.assign(note, type: "note", ["school": .text("34CD"), "subject": .text("pupil"), "title": .text("PUPIL-CANARY")])], "scopeNotAllowed"),
                 ("an unknown record type", [ChainForger.assign(note, type: "pupilFile", ["school": .text("34CD")])], "scopeNotAllowed"),
                 ("an unknown field", [ChainForger.assign(note, type: "note", ["school": .text("34CD"), "bsn": .text("123456782")])], "schemaViolation"),
@@ -135,6 +137,7 @@ import Testing
 
             // Everyone else keeps syncing: B shares its own note, and A receives it.
             var draft = NoteDraft(author: "b", role: .trendAnalyst, category: .trendAnalysis, title: "Van 34CD zelf")
+            draft.subject = .school
             draft.subjectArea = .spelling
             _ = try f.schoolB.shareNote(try f.schoolB.addNote(draft).id)
             #expect(await f.sync(f.schoolB, url) == nil)
@@ -229,6 +232,7 @@ import Testing
 
                 // Directly: the laptop shares a note and syncs with the board itself.
                 var draft = NoteDraft(author: "l", role: .trendAnalyst, category: .trendAnalysis, title: "Van de laptop")
+                draft.subject = .school
                 draft.subjectArea = .arithmetic
                 let direct = try laptop.shareNote(try laptop.addNote(draft).id)
                 #expect(await f.sync(laptop, url) == nil)
@@ -279,6 +283,7 @@ import Testing
             #expect(await f.sync(f.schoolA, url) == nil)
             let old = f.schoolA.store.replicaID
             var draft = NoteDraft(author: "a", role: .trendAnalyst, category: .trendAnalysis, title: "Voor de kopie")
+            draft.subject = .school
             draft.subjectArea = .arithmetic
             _ = try f.schoolA.shareNote(try f.schoolA.addNote(draft).id)
             #expect(await f.sync(f.schoolA, url) == nil)
@@ -329,6 +334,7 @@ import Testing
         try await f.withServer { url in
             #expect(await f.sync(f.schoolA, url) == nil)
             var draft = NoteDraft(author: "b", role: .trendAnalyst, category: .trendAnalysis, title: "Van 34CD")
+            draft.subject = .school
             draft.subjectArea = .spelling
             copy.withLock { $0 = try? f.schoolB.shareNote(try f.schoolB.addNote(draft).id).boardCopy }
             #expect(await f.sync(f.schoolB, url) == nil)

@@ -53,8 +53,9 @@ import Testing
     @Test func aSchoolSyncsOverTLSOnlyWithACertificateItCanVerify() async throws {
         let f = try BoardServerTests.Fixture()
         let certificates = try Certificates(in: f.root.appendingPathComponent("tls"))
-        _ = try f.schoolA.shareNote(try f.schoolA.addNote(NoteDraft(author: "a", role: .trendAnalyst, category: .trendAnalysis,
-                                                                    title: "Trend over TLS")).id)
+        var draft = NoteDraft(author: "a", role: .trendAnalyst, category: .trendAnalysis, title: "Trend over TLS")
+        draft.subject = .school
+        _ = try f.schoolA.shareNote(try f.schoolA.addNote(draft).id)
         try await f.withServer(tls: try certificates.server) { address in
             #expect(address.hasPrefix("wss://"))
             // TLS names the server by its host name; an IP address is refused up front.

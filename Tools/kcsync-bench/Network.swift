@@ -139,6 +139,7 @@ extension Bench {
                     let wait = due - Date().timeIntervalSince(start)
                     if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
                     var draft = NoteDraft(author: "bench", role: .trendAnalyst, category: .trendAnalysis, title: "Trend \(i) \(tick)")
+                    draft.subject = .school
                     draft.subjectArea = .arithmetic
                     if let note = try? school.addNote(draft) { _ = try? school.shareNote(note.id) }
                     notifiers[i].notify(school.boardScope)
