@@ -11,14 +11,6 @@ import SyncCore
 import SyncStore
 public import SyncNet
 import SyncProtocol
-import Synchronization
-
-/// The school a session speaks for, once its handshake is done (for the refusal records).
-final class SessionLink: Sendable {
-    private let school = Mutex<String?>(nil)
-    func set(_ value: String) { school.withLock { $0 = value } }
-    func get() -> String? { school.withLock { $0 } }
-}
 
 /// Builds the board server's application: the sync endpoint `/sync` (WebSocket), `/health`,
 /// `/metrics` (Prometheus text, from `metrics`), and the merged view as pages (`/`, `/login`)
@@ -41,7 +33,7 @@ public func buildBoardApplication(
                                     onServerRunning: onServerRunning, routes: web.register(on:)) { inbound, outbound, logger in
         let session = SyncSession(role: .server(audience: board.scope.name), key: board.store.key, school: "", board: board.board,
                                   nonce: SessionRunner.nonce())
-        let link = SessionLink()
+        let link = SessionPeerName()      // the school the session speaks for
         let runner = SessionRunner(store: board.store, notifier: notifier, logger: logger, authorize: { peer in
             // Admitted: a replica whose membership of one of this board's schools the stored
             // statements (or those it presented, checked against them) prove.

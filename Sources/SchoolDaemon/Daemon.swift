@@ -110,7 +110,7 @@ public enum SchoolDaemon {
             let session = SyncSession(role: .server(audience: "replica/\(replica.store.replicaID.hex)"), key: replica.store.key,
                                       school: replica.configuration.school, board: replica.configuration.board, nonce: SessionRunner.nonce(),
                                       memberships: chain)
-            let peerKey = SharedKey()
+            let peerKey = SessionPeerName()
             let runner = SessionRunner(store: replica.store, notifier: notifier, logger: logger, authorize: { peer in
                 peer.board == replica.configuration.board ? replica.peerScopes(replica: peer.replica) : nil
             }, admitted: { peer in
@@ -140,9 +140,3 @@ public enum SchoolDaemon {
     }
 }
 
-/// A key learned during a session, shared with its event handler.
-final class SharedKey: Sendable {
-    private let value = Mutex<String?>(nil)
-    func set(_ key: String) { value.withLock { $0 = key } }
-    func get() -> String? { value.withLock { $0 } }
-}

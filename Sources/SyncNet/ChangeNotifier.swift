@@ -30,3 +30,18 @@ public final class ChangeNotifier: Sendable {
         for handler in handlers { handler(scope) }
     }
 }
+
+/// What a session learnt about its peer in its handshake (the peer's key, or its school),
+/// shared with the session's event handler for what it records afterwards.
+public final class SessionPeerName: Sendable {
+    private let value = Mutex<String?>(nil)
+
+    /// Nothing known yet.
+    public init() {}
+
+    /// Records the name.
+    public func set(_ name: String) { value.withLock { $0 = name } }
+
+    /// The name, once known.
+    public func get() -> String? { value.withLock { $0 } }
+}

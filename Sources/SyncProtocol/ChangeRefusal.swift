@@ -23,14 +23,9 @@ public struct ChangeRefusal: Sendable, Hashable, CustomStringConvertible {
     public init(replica: ReplicaID, seq: UInt64, code: String, reason: String, transient: Bool) {
         self.replica = replica
         self.seq = seq
-        self.code = ChangeRefusal.clean(code, limit: 40)
-        self.reason = ChangeRefusal.clean(reason, limit: 300)
+        self.code = RemoteText.safe(code, limit: 40)
+        self.reason = RemoteText.safe(reason, limit: 300)
         self.transient = transient
-    }
-
-    /// Remote text made safe for a log line or a terminal.
-    static func clean(_ text: String, limit: Int) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.prefix(limit).map { $0.properties.generalCategory == .control ? " " : $0 }))
     }
 
     public var description: String { "\(replica.hex.prefix(8))/\(seq) \(code): \(reason)" }

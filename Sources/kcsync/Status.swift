@@ -145,7 +145,7 @@ func printRefusals(_ reports: [RefusalReport]) {
         let link = report.link == "board" ? "bestuur" : (report.link.count == 4 ? "school \(report.link)" : "peer \(report.link.prefix(8))")
         print("  - \(link), \(report.scope), wijziging \(report.replica.prefix(8))/\(report.seq) (\(report.at)): \(report.message)")
         print("    Wat te doen: \(report.action)")
-        print("    Reden: \(Terminal.safe(report.reason))")
+        print("    Reden: \(RemoteText.safe(report.reason))")
     }
 }
 
@@ -183,12 +183,4 @@ func printBoardStatus(_ board: BoardReplica, json: Bool) throws {
         print("School \(school)  \(keys.count) replica('s), laatste wijziging \(last)\(refused > 0 ? ", \(refused) geweigerd" : "")")
     }
     printRefusals(reports)
-}
-
-/// Text that came from elsewhere, made safe to print: control characters (escape sequences
-/// that could rewrite the terminal) become spaces.
-enum Terminal {
-    static func safe(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
-    }
 }

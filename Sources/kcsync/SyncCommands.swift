@@ -139,7 +139,7 @@ struct SyncCommand: AsyncParsableCommand {
             for link in links {
                 let name = link["link"] as? String ?? "?"
                 if let error = link["error"] as? String {
-                    print("\(name) (\(link["url"] as? String ?? "")): synchroniseren lukte niet (\(Terminal.safe(error))).")
+                    print("\(name) (\(link["url"] as? String ?? "")): synchroniseren lukte niet (\(RemoteText.safe(error))).")
                 } else {
                     let refused = link["refused"] as? Int ?? 0
                     print("\(name): \(link["received"] as? Int ?? 0) wijzigingen ontvangen, \(link["sent"] as? Int ?? 0) verzonden"
