@@ -199,7 +199,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KCSyncTests",
-            dependencies: ["SyncCore", "SyncStore", "KCModel", "KCReplica", "SyncTestKit", "kcsync"],
+            dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "KCModel", "KCReplica", "SyncTestKit", "kcsync"],
             swiftSettings: upcoming
         ),
     ]

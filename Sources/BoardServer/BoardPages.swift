@@ -135,7 +135,7 @@ enum BoardPages {
                 for period in subject.periods {
                     if let point = byPeriod[period] {
                         body += point.suppressed ? "<td class=\"onderdrukt\" title=\"minder dan 10 leerlingen\">\(escape(point.display))</td>"
-                                                 : "<td class=\"getal\" title=\"n = \(point.pupils ?? 0)\">\(escape(point.display))</td>"
+                                                 : "<td class=\"getal\" title=\"n: \(escape(point.pupilsBand))\">\(escape(point.display))</td>"
                     } else {
                         body += "<td class=\"getal\">–</td>"
                     }

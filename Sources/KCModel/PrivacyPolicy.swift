@@ -13,6 +13,8 @@ public enum PrivacyPolicy {
         case pupilLevel
         case sensitive
         case conversationReport
+        case smallCell
+        case notCanonical
 
         /// The Dutch explanation a kc'er reads.
         public var message: String {
@@ -25,6 +27,10 @@ public enum PrivacyPolicy {
                 "Dit is als gevoelig gemarkeerd (bijzondere persoonsgegevens). Gevoelige gegevens verlaten de school nooit (AVG)."
             case .conversationReport:
                 "Dit is een verslag van een gesprek met ouders of een externe deskundige. Zulke verslagen blijven op school (AVG)."
+            case .smallCell:
+                "Dit cijfer gaat over minder dan 10 leerlingen, of zou zo'n cijfer laten uitrekenen. De waarde en het aantal leerlingen blijven op school (AVG); het bestuur ziet alleen dat er een cijfer is."
+            case .notCanonical:
+                "Een veld heeft een waarde die kcsync niet kent. Alleen bekende waarden gaan naar het bestuur."
             }
         }
 
@@ -35,6 +41,8 @@ public enum PrivacyPolicy {
             case .pupilLevel: "pupil-level record"
             case .sensitive: "record marked sensitive"
             case .conversationReport: "conversation report with parents or externals"
+            case .smallCell: "trend figure over fewer than 10 pupils, or one that would reveal such a figure, carrying a value, n or text"
+            case .notCanonical: "field value outside the known vocabulary"
             }
         }
     }
@@ -43,8 +51,15 @@ public enum PrivacyPolicy {
     public static func refusal(scope: Scope, type: String, state: EntityState) -> Refusal? {
         guard scope.kind == .board else { return nil }
         func text(_ field: String) -> String? { state.value(of: field)?.text }
+        /// A field that is absent or null, or one of `known`.
+        func canonical(_ field: String, _ known: [String]) -> Bool {
+            guard let value = state.value(of: field), value != .null else { return true }
+            return value.text.map(known.contains) ?? false
+        }
         switch type {
         case KCSchemas.note.name:
+            guard canonical("category", NoteCategory.allCases.map(\.rawValue)), canonical("subject", SubjectLevel.allCases.map(\.rawValue)),
+                  canonical("role", KCRole.allCases.map(\.rawValue)) else { return .notCanonical }
             // A pupil meeting is about pupils whatever its subject says.
             if text("subject") == SubjectLevel.pupil.rawValue || text("category") == NoteCategory.pupilMeeting.rawValue { return .pupilLevel }
             if state.value(of: "sensitive") == .boolean(true) { return .sensitive }
@@ -54,7 +69,22 @@ public enum PrivacyPolicy {
             // Shareable only when the rules say so positively: a known subject other than a pupil.
             guard let subject = text("subject").flatMap(SubjectLevel.init(rawValue:)), subject != .pupil else { return .subjectUnknown }
         case KCSchemas.agreement.name:
+            guard canonical("level", SubjectLevel.allCases.map(\.rawValue)) else { return .notCanonical }
             if text("level") == SubjectLevel.pupil.rawValue { return .pupilLevel }
+        case KCSchemas.trendAnalysis.name:
+            guard canonical("subjectArea", SubjectArea.allCases.map(\.rawValue)), canonical("metric", TrendMetric.allCases.map(\.rawValue)),
+                  canonical("pupilsBand", PupilsBand.allCases.map(\.rawValue)),
+                  canonical("suppression", Suppression.allCases.map(\.rawValue)) else { return .notCanonical }
+            // Small numbers stay home: a board copy carries a band, never n, and a withheld
+            // figure carries neither its value nor (for a small cell) the leerteam's text.
+            if let pupils = state.value(of: "pupils"), pupils != .null { return .smallCell }
+            let band = text("pupilsBand").flatMap(PupilsBand.init(rawValue:))
+            let suppression = text("suppression").flatMap(Suppression.init(rawValue:))
+            let hasValue = if case .real? = state.value(of: "value") { true } else { false }
+            if band == .under10 && suppression != .smallCell { return .smallCell }
+            if hasValue && band == nil { return .smallCell }
+            if suppression != nil && hasValue { return .smallCell }
+            if suppression == .smallCell && !(state.text(of: "interpretation").isEmpty && state.text(of: "actions").isEmpty) { return .smallCell }
         default:
             break
         }

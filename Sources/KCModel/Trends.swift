@@ -83,10 +83,14 @@ public struct TrendFigure: Sendable, Equatable {
     public var group: String
     /// What is measured.
     public var metric: TrendMetric
-    /// The value.
-    public var value: Double
-    /// How many pupils the value is over.
-    public var pupils: Int
+    /// The value; nil in a board copy that withholds it (``suppression``).
+    public var value: Double?
+    /// How many pupils the value is over; nil in a board copy, which carries only ``band``.
+    public var pupils: Int?
+    /// The band the number of pupils falls in: all a board copy says of n.
+    public var band: PupilsBand
+    /// Why a board copy withholds the value, if it does.
+    public var suppression: Suppression?
     /// The school's own ambitie, if set.
     public var ambition: Double?
     /// The Inspectorate's floor for this school and metric, if any.
@@ -102,8 +106,9 @@ public struct TrendFigure: Sendable, Equatable {
 
     /// A figure with the required fields.
     public init(id: EntityID, school: String, subjectArea: SubjectArea, period: Period, group: String, metric: TrendMetric,
-                value: Double, pupils: Int, ambition: Double? = nil, inspectionThreshold: Double? = nil,
-                nationalAverage: Double? = nil, interpretation: String = "", actions: String = "", boardCopy: EntityID? = nil) {
+                value: Double?, pupils: Int?, band: PupilsBand? = nil, suppression: Suppression? = nil, ambition: Double? = nil,
+                inspectionThreshold: Double? = nil, nationalAverage: Double? = nil, interpretation: String = "", actions: String = "",
+                boardCopy: EntityID? = nil) {
         self.id = id
         self.school = school
         self.subjectArea = subjectArea
@@ -112,6 +117,8 @@ public struct TrendFigure: Sendable, Equatable {
         self.metric = metric
         self.value = value
         self.pupils = pupils
+        self.band = band ?? pupils.map(PupilsBand.init(pupils:)) ?? .under10
+        self.suppression = suppression
         self.ambition = ambition
         self.inspectionThreshold = inspectionThreshold
         self.nationalAverage = nationalAverage
@@ -120,23 +127,32 @@ public struct TrendFigure: Sendable, Equatable {
         self.boardCopy = boardCopy
     }
 
-    /// Reads a trend analysis record; nil when it is deleted or lacks a required field.
+    /// Reads a trend analysis record: a school's own figure (value and n) or a board copy
+    /// (band, and the value unless withheld); nil when it is deleted or lacks a required field.
     public init?(id: EntityID, state: EntityState) {
         guard !state.isDeleted else { return nil }
         let r = FieldReader(state: state)
         guard let area = r.text("subjectArea").flatMap(SubjectArea.init(rawValue:)),
               let period = r.text("period").flatMap(Period.init),
-              let metric = r.text("metric").flatMap(TrendMetric.init(rawValue:)),
-              let value = r.real("value"), value.isFinite, let pupils = r.integer("pupils") else { return nil }
+              let metric = r.text("metric").flatMap(TrendMetric.init(rawValue:)) else { return nil }
+        let suppression = r.text("suppression").flatMap(Suppression.init(rawValue:))
+        let value = r.real("value")
+        if let value, !value.isFinite { return nil }
+        if value == nil && suppression == nil { return nil }
+        let pupils = r.integer("pupils").map { Int($0) }
+        let band = r.text("pupilsBand").flatMap(PupilsBand.init(rawValue:))
+        if pupils == nil && band == nil { return nil }
         self.init(id: id, school: r.text("school") ?? "", subjectArea: area, period: period, group: r.text("group") ?? "",
-                  metric: metric, value: value, pupils: Int(pupils), ambition: r.real("ambition"),
+                  metric: metric, value: suppression == nil ? value : nil, pupils: pupils, band: band, suppression: suppression,
+                  ambition: r.real("ambition"),
                   inspectionThreshold: r.real("inspectionThreshold"), nationalAverage: r.real("nationalAverage"),
                   interpretation: state.text(of: "interpretation"), actions: state.text(of: "actions"), boardCopy: r.id("boardCopy"))
     }
 
-    /// True when fewer than ``TrendSignals/minimumPupils`` pupils are behind the value: no
-    /// board view shows it (AVG: a small group's figure can point at pupils).
-    public var isSuppressed: Bool { pupils < TrendSignals.minimumPupils }
+    /// True when the figure may not be shown beyond its school: fewer than
+    /// ``TrendSignals/minimumPupils`` pupils are behind it (AVG: a small group's figure can point
+    /// at pupils), or its board copy withholds the value.
+    public var isSuppressed: Bool { value == nil || suppression != nil || band == .under10 }
 
     /// The figure's identity at its school: one per subject × period × group × metric.
     public var key: String { TrendFigure.key(subjectArea, period, group, metric) }
@@ -212,10 +228,13 @@ public enum TrendSignals {
     public static func signals(_ figures: [TrendFigure]) -> SeriesSignals {
         let ordered = figures.sorted { $0.period < $1.period }
         guard let latest = ordered.last else { return SeriesSignals(direction: .tooFew, underAmbition: nil, underFloor: nil) }
+        guard let value = latest.value else {
+            return SeriesSignals(direction: direction(ordered.compactMap(\.value)), underAmbition: nil, underFloor: nil)
+        }
         return SeriesSignals(
-            direction: direction(ordered.map(\.value)),
-            underAmbition: latest.ambition.map { latest.value < $0 },
-            underFloor: latest.metric.hasInspectionFloor ? latest.inspectionThreshold.map { latest.value < $0 } : nil)
+            direction: direction(ordered.compactMap(\.value)),
+            underAmbition: latest.ambition.map { value < $0 },
+            underFloor: latest.metric.hasInspectionFloor ? latest.inspectionThreshold.map { value < $0 } : nil)
     }
 
     /// Writes a group set as a kc'er would: `6`, `6–7`, `4, 6 en 8`.

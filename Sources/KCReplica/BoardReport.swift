@@ -9,17 +9,19 @@ public import SyncStore
 /// each school's reaction; the shared agreements. `kcsync board view`, the board's web pages
 /// and its JSON API all show this one value.
 ///
-/// A figure over fewer than 10 pupils is never in it: its value and n are left out and it
-/// reads "< 10", and it takes no part in any signal.
+/// It holds what the schools shared, and the schools share no n and no value of a figure over
+/// fewer than 10 pupils (nor of a figure that would give one away): such a point reads "< 10"
+/// or "afgeschermd" and takes no part in any signal. n is shown as a band ("20–29").
 public struct BoardReport: Codable, Sendable, Equatable {
     /// One figure of a series.
     public struct Point: Codable, Sendable, Equatable {
         public var period: String
         /// Nil when suppressed.
         public var value: Double?
-        /// Nil when suppressed.
-        public var pupils: Int?
-        /// As a kc'er reads it: "87,5%" or "< 10".
+        /// The band n falls in ("20–29"); never n itself.
+        public var pupilsBand: String
+        /// As a kc'er reads it: "87,5%", "< 10" (a small cell) or "afgeschermd" (withheld
+        /// because it would let a small cell be computed).
         public var display: String
         public var suppressed: Bool
     }
@@ -131,10 +133,13 @@ public struct BoardReport: Codable, Sendable, Equatable {
                     school: key.school, group: key.group, metric: key.metric.rawValue, metricLabel: key.metric.label,
                     ambition: latest.ambition, floor: latest.metric.hasInspectionFloor ? latest.inspectionThreshold : nil,
                     points: ordered.map { figure in
-                        figure.isSuppressed
-                            ? Point(period: figure.period.description, value: nil, pupils: nil, display: "< \(TrendSignals.minimumPupils)", suppressed: true)
-                            : Point(period: figure.period.description, value: figure.value, pupils: figure.pupils,
-                                    display: figure.metric.format(figure.value), suppressed: false)
+                        if figure.isSuppressed || figure.value == nil {
+                            Point(period: figure.period.description, value: nil, pupilsBand: figure.band.label,
+                                  display: figure.band == .under10 ? "< \(TrendSignals.minimumPupils)" : "afgeschermd", suppressed: true)
+                        } else {
+                            Point(period: figure.period.description, value: figure.value, pupilsBand: figure.band.label,
+                                  display: figure.metric.format(figure.value!), suppressed: false)
+                        }
                     },
                     direction: signals.direction.rawValue,
                     underAmbition: latest.isSuppressed ? nil : signals.underAmbition,
@@ -187,8 +192,8 @@ public struct BoardReport: Codable, Sendable, Equatable {
         do {
             return try store.read { db in
                 var sql = """
-                    SELECT id, school, subjectArea, period, "group", metric, value, pupils, ambition, inspectionThreshold,
-                           nationalAverage, interpretation, actions
+                    SELECT id, school, subjectArea, period, "group", metric, value, pupilsBand, ambition, inspectionThreshold,
+                           nationalAverage, interpretation, actions, suppression
                     FROM "record_trendAnalysis" WHERE scope = (SELECT id FROM scope WHERE name = ?) AND deleted = 0
                     """
                 var arguments: StatementArguments = [scope.name]
@@ -216,9 +221,14 @@ public struct BoardReport: Codable, Sendable, Equatable {
                           let area = (row[2] as String?).flatMap(SubjectArea.init(rawValue:)),
                           let period = period(row[3]),
                           let metric = (row[5] as String?).flatMap(TrendMetric.init(rawValue:)),
-                          let value = row[6] as Double?, value.isFinite, let pupils = row[7] as Int? else { continue }
+                          let band = (row[7] as String?).flatMap(PupilsBand.init(rawValue:)) else { continue }
+                    let suppression = (row[13] as String?).flatMap(Suppression.init(rawValue:))
+                    let value = row[6] as Double?
+                    if let value, !value.isFinite { continue }
+                    if value == nil && suppression == nil { continue }
                     out.append(TrendFigure(id: id, school: row[1] ?? "", subjectArea: area, period: period, group: row[4] ?? "",
-                                           metric: metric, value: value, pupils: pupils, ambition: row[8], inspectionThreshold: row[9],
+                                           metric: metric, value: suppression == nil ? value : nil, pupils: nil, band: band,
+                                           suppression: suppression, ambition: row[8], inspectionThreshold: row[9],
                                            nationalAverage: row[10], interpretation: row[11] ?? "", actions: row[12] ?? ""))
                 }
                 return out

@@ -18,10 +18,26 @@ extension KCReplica {
                 throw KCError(.invalidInput, "Voor % 2F/1S hangt de signaleringswaarde af van de schoolweging. Stel hem eenmalig in met 'kcsync config floor-2f1s PERCENTAGE' of geef --floor. Er is niets opgeslagen.")
             }
         }
-        let existing = Dictionary(try trends(includeDeleted: false).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let current = try trends(includeDeleted: false)
+        let existing = Dictionary(current.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        // Whether each board copy carries its value now: one that does and must not any more is
+        // erased (from every replica's history) and made again without it.
+        var copyShowsValue: [EntityID: Bool] = [:]
+        for case let copy? in current.map(\.boardCopy) {
+            if case .real? = try state(copy, type: KCReplica.trendType, in: boardScope)?.value(of: "value") {
+                copyShowsValue[copy] = true
+            }
+        }
         let school = configuration.school
         let floor2F1S = configuration.floor2F1S
         let t = KCReplica.trendType
+        func floor(_ draft: TrendDraft) -> Double? {
+            switch draft.metric {
+            case .percent1F: draft.inspectionThreshold ?? InspectionFloor.percent1F
+            case .percent2F1S: draft.inspectionThreshold ?? floor2F1S
+            default: nil
+            }
+        }
         func write(_ draft: TrendDraft, to id: EntityID, _ b: inout ChangeBuilder, fresh: Bool) throws(SyncError) {
             if fresh {
                 try b.assign(.text(school), to: "school", of: id, type: t)
@@ -33,17 +49,37 @@ extension KCReplica {
             try b.assign(.real(draft.value), to: "value", of: id, type: t)
             try b.assign(.integer(Int64(draft.pupils)), to: "pupils", of: id, type: t)
             try b.assign(draft.ambition.map(Value.real) ?? .null, to: "ambition", of: id, type: t)
-            let floor: Double? = switch draft.metric {
-            case .percent1F: draft.inspectionThreshold ?? InspectionFloor.percent1F
-            case .percent2F1S: draft.inspectionThreshold ?? floor2F1S
-            default: nil
-            }
-            try b.assign(floor.map(Value.real) ?? .null, to: "inspectionThreshold", of: id, type: t)
+            try b.assign(floor(draft).map(Value.real) ?? .null, to: "inspectionThreshold", of: id, type: t)
             try b.assign(draft.nationalAverage.map(Value.real) ?? .null, to: "nationalAverage", of: id, type: t)
             try b.setText(draft.interpretation, field: "interpretation", of: id, type: t)
             try b.setText(draft.actions, field: "actions", of: id, type: t)
         }
+        /// A board copy: the figure with a band for n, and without its value (and, for a small
+        /// cell, without the leerteam's text) when it is withheld.
+        func writeCopy(_ figure: TrendFigure, withheld: Suppression?, to id: EntityID, _ b: inout ChangeBuilder, fresh: Bool) throws(SyncError) {
+            if fresh {
+                try b.assign(.text(school), to: "school", of: id, type: t)
+                try b.assign(.text(figure.subjectArea.rawValue), to: "subjectArea", of: id, type: t)
+                try b.assign(.text(figure.period.description), to: "period", of: id, type: t)
+                try b.assign(.text(figure.group), to: "group", of: id, type: t)
+                try b.assign(.text(figure.metric.rawValue), to: "metric", of: id, type: t)
+                try b.assign(.text(Visibility.board.rawValue), to: "visibility", of: id, type: t)
+                try b.assign(.id(figure.id), to: "source", of: id, type: t)
+            }
+            try b.assign(withheld == nil ? figure.value.map(Value.real) ?? .null : .null, to: "value", of: id, type: t)
+            try b.assign(.text(figure.band.rawValue), to: "pupilsBand", of: id, type: t)
+            try b.assign(withheld.map { .text($0.rawValue) } ?? .null, to: "suppression", of: id, type: t)
+            try b.assign(figure.ambition.map(Value.real) ?? .null, to: "ambition", of: id, type: t)
+            try b.assign(figure.inspectionThreshold.map(Value.real) ?? .null, to: "inspectionThreshold", of: id, type: t)
+            try b.assign(figure.nationalAverage.map(Value.real) ?? .null, to: "nationalAverage", of: id, type: t)
+            let small = withheld == .smallCell
+            for (field, text) in [("interpretation", small ? "" : figure.interpretation), ("actions", small ? "" : figure.actions)]
+            where !(fresh && text.isEmpty) {
+                try b.setText(text, field: field, of: id, type: t)
+            }
+        }
         var written: [EntityID] = []
+        var erasedCopies = false
         try perform("de trendcijfers op te slaan") { () throws(SyncError) in
             try store.transaction { tx throws(SyncError) in
                 var schoolIDs: [EntityID] = []
@@ -61,17 +97,39 @@ extension KCReplica {
                     }
                 }
                 written = schoolIDs
+                // The school's figures as they are now, and which of them stay home.
+                var after = existing
+                var drafted: Set<String> = []
+                for (draft, id) in zip(drafts, schoolIDs) {
+                    after[draft.key] = TrendFigure(
+                        id: id, school: school, subjectArea: draft.subjectArea, period: draft.period, group: draft.group,
+                        metric: draft.metric, value: draft.value, pupils: draft.pupils, ambition: draft.ambition,
+                        inspectionThreshold: floor(draft), nationalAverage: draft.nationalAverage, interpretation: draft.interpretation,
+                        actions: draft.actions, boardCopy: existing[draft.key]?.boardCopy)
+                    drafted.insert(draft.key)
+                }
+                let withheld = TrendSuppression.withheld(Array(after.values))
                 var newCopies: [(EntityID, EntityID)] = []
                 try tx.change(in: boardScope) { b throws(SyncError) in
-                    for (draft, id) in zip(drafts, schoolIDs) {
-                        if let copy = existing[draft.key]?.boardCopy {
-                            try write(draft, to: copy, &b, fresh: false)
-                        } else if share {
+                    for figure in after.values.sorted(by: { $0.key < $1.key }) {
+                        let suppression = withheld[figure.id]
+                        if let copy = figure.boardCopy {
+                            let showed = copyShowsValue[copy] ?? false
+                            if showed && suppression != nil {
+                                // Its value went out while it was safe to; now it would give a
+                                // small cell away, so no replica may keep it.
+                                try b.erase(copy, type: t)
+                                erasedCopies = true
+                                let fresh = b.newEntity(type: t)
+                                try writeCopy(figure, withheld: suppression, to: fresh, &b, fresh: true)
+                                newCopies.append((figure.id, fresh))
+                            } else if drafted.contains(figure.key) || showed != (suppression == nil) {
+                                try writeCopy(figure, withheld: suppression, to: copy, &b, fresh: false)
+                            }
+                        } else if share && drafted.contains(figure.key) {
                             let copy = b.newEntity(type: t)
-                            try write(draft, to: copy, &b, fresh: true)
-                            try b.assign(.text(Visibility.board.rawValue), to: "visibility", of: copy, type: t)
-                            try b.assign(.id(id), to: "source", of: copy, type: t)
-                            newCopies.append((id, copy))
+                            try writeCopy(figure, withheld: suppression, to: copy, &b, fresh: true)
+                            newCopies.append((figure.id, copy))
                         }
                     }
                 }
@@ -83,6 +141,7 @@ extension KCReplica {
                 }
             }
         }
+        if erasedCopies { store.truncateLog() }
         return try written.map { id throws(KCError) in try trend(id) }
     }
 

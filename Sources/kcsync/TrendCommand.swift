@@ -12,11 +12,18 @@ struct TrendCommand: ParsableCommand {
         subcommands: [Add.self, Import.self, List.self]
     )
 
-    static func describe(_ figure: TrendFigure) -> String {
-        var line = "\(figure.period)  \(figure.subjectArea.label), groep \(figure.group), \(figure.metric.label): \(figure.metric.format(figure.value)) (n=\(figure.pupils))"
+    static func describe(_ figure: TrendFigure, withheld: Suppression? = nil) -> String {
+        let value = figure.value.map(figure.metric.format) ?? "–"
+        let n = figure.pupils.map(String.init) ?? figure.band.label
+        var line = "\(figure.period)  \(figure.subjectArea.label), groep \(figure.group), \(figure.metric.label): \(value) (n=\(n))"
         if let ambition = figure.ambition { line += "  ambitie \(figure.metric.format(ambition))" }
         if let floor = figure.inspectionThreshold { line += "  signaleringswaarde \(figure.metric.format(floor))" }
-        if figure.boardCopy != nil { line += "  [gedeeld met bestuur]" }
+        switch (figure.boardCopy != nil, withheld) {
+        case (true, .smallCell?): line += "  [gedeeld met bestuur zonder waarde en n: minder dan 10 leerlingen]"
+        case (true, .complementary?): line += "  [gedeeld met bestuur zonder waarde: zou een cijfer onder 10 leerlingen verraden]"
+        case (true, nil): line += "  [gedeeld met bestuur]"
+        default: break
+        }
         return line
     }
 
@@ -103,7 +110,9 @@ extension TrendCommand {
         func run() throws {
             let area = try subjectArea.map(parseSubjectArea)
             try reporting {
-                let figures = try options.open().trends().filter { area == nil || $0.subjectArea == area }
+                let all = try options.open().trends()
+                let withheld = TrendSuppression.withheld(all)
+                let figures = all.filter { area == nil || $0.subjectArea == area }
                 if options.json { try printJSON(figures.map(TrendView.init)); return }
                 if figures.isEmpty { print("Nog geen trendcijfers. Voeg ze toe met 'kcsync trend add' of 'kcsync trend import'."); return }
                 for (key, series) in Dictionary(grouping: figures, by: \.series).sorted(by: { $0.key < $1.key }) {
@@ -112,7 +121,7 @@ extension TrendCommand {
                     if signals.underAmbition == true { flags.append("onder ambitie") }
                     if signals.underFloor == true { flags.append("onder signaleringswaarde") }
                     print("\(key.subjectArea.label), groep \(key.group), \(key.metric.label): \(flags.joined(separator: ", "))")
-                    for figure in series { print("  \(TrendCommand.describe(figure))") }
+                    for figure in series { print("  \(TrendCommand.describe(figure, withheld: withheld[figure.id]))") }
                 }
             }
         }
@@ -126,8 +135,8 @@ struct TrendView: Encodable {
     var period: String
     var group: String
     var metric: String
-    var value: Double
-    var n: Int
+    var value: Double?
+    var n: Int?
     var ambition: Double?
     var floor: Double?
     var nationalAverage: Double?

@@ -16,21 +16,10 @@ struct BoardReportTests {
         // Five school years of one series, falling from the third year on.
         let periods = (2020..<2025).flatMap { year in ["M", "E"].map { Period("\(year)-\(year + 1) \($0)")! } }
         let values: [Double] = [50, 51, 50, 52, 51, 50, 48, 46, 44, 42]
-        let t = KCSchemas.trendAnalysis.name
-        _ = try school.store.transaction { tx throws(SyncError) in
-            try tx.change(in: school.boardScope) { b throws(SyncError) in
-                for (period, value) in zip(periods, values) {
-                    let id = b.newEntity(type: t)
-                    try b.assign(.text("12AB"), to: "school", of: id, type: t)
-                    try b.assign(.text("rekenen"), to: "subjectArea", of: id, type: t)
-                    try b.assign(.text(period.description), to: "period", of: id, type: t)
-                    try b.assign(.text("6"), to: "group", of: id, type: t)
-                    try b.assign(.text(TrendMetric.percentLevelIandII.rawValue), to: "metric", of: id, type: t)
-                    try b.assign(.real(value), to: "value", of: id, type: t)
-                    try b.assign(.integer(period == periods[9] ? 9 : 25), to: "pupils", of: id, type: t)
-                }
-            }
-        }
+        try school.addTrends(zip(periods, values).map { period, value in
+            TrendDraft(subjectArea: .arithmetic, period: period, group: "6", metric: .percentLevelIandII, value: value,
+                       pupils: period == periods[9] ? 9 : 25)
+        })
         _ = try board.store.apply(try school.store.changes(in: school.boardScope, missingFrom: VersionVector()))
         let latest = try board.report()
         let series = try #require(latest.subjects.first?.series.first)
@@ -38,6 +27,7 @@ struct BoardReportTests {
         #expect(series.points.map(\.period) == periods.suffix(8).map(\.description))
         // The latest figure is over 9 pupils: shown as "< 10", and the direction uses the shown figures before it.
         #expect(series.points.last?.display == "< 10" && series.points.last?.value == nil)
+        #expect(series.points.first?.pupilsBand == "20–29")
         #expect(series.direction == TrendDirection.falling.rawValue)
 
         let earlier = try board.report(period: periods[4])
