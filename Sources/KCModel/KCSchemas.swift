@@ -5,7 +5,7 @@ public import SyncCore
 /// (`school`, `source`, a reaction's `advice`) are immutable: set at creation, never changed.
 public enum KCSchemas {
     /// Notitie: a kc'er's note, in one of the three roles.
-    public static let note = RecordSchema(name: "note", fields: [
+    public static let note = RecordSchema(name: "note", version: 2, fields: [
         FieldSchema("school", .register(.text), immutable: true),
         FieldSchema("author", .register(.text)),
         FieldSchema("role", .register(.text)),
@@ -25,7 +25,9 @@ public enum KCSchemas {
         FieldSchema("retainUntil", .register(.day)),
         FieldSchema("boardCopy", .register(.id)),
         FieldSchema("source", .register(.id), immutable: true),
-    ])
+        // The note a redaction made this one from (`kcsync note redact`); the old one is erased.
+        FieldSchema("replaces", .register(.id)),
+    ], provenance: "source")
 
     /// Afspraak: who does what, and when.
     public static let agreement = RecordSchema(name: "agreement", fields: [
@@ -44,10 +46,10 @@ public enum KCSchemas {
         FieldSchema("visibility", .register(.text)),
         FieldSchema("boardCopy", .register(.id)),
         FieldSchema("source", .register(.id), immutable: true),
-    ])
+    ], provenance: "source")
 
     /// Trendanalyse: aggregated indicators of one school × subject × period × group, never pupil rows.
-    public static let trendAnalysis = RecordSchema(name: "trendAnalysis", fields: [
+    public static let trendAnalysis = RecordSchema(name: "trendAnalysis", version: 2, fields: [
         FieldSchema("school", .register(.text), immutable: true),
         FieldSchema("subjectArea", .register(.text)),
         FieldSchema("period", .register(.text)),
@@ -65,7 +67,7 @@ public enum KCSchemas {
         FieldSchema("visibility", .register(.text)),
         FieldSchema("boardCopy", .register(.id)),
         FieldSchema("source", .register(.id), immutable: true),
-    ])
+    ], provenance: "source")
 
     /// Trendadvies: written for the whole board.
     public static let trendAdvice = RecordSchema(name: "trendAdvice", fields: [

@@ -42,7 +42,7 @@ public struct ReplicaStatus: Sendable, Codable, Equatable {
     public var scopes: [String: ScopeStatus]
 }
 
-/// One record of the erasure log kept beside the database (never replicated): which record
+/// One line of the replica's erasure log (in its database, never replicated): which record
 /// was erased, when and why. It holds no content.
 public struct ErasureRecord: Sendable, Codable, Equatable {
     /// The record id.
@@ -129,34 +129,38 @@ extension KCReplica {
     }
 
     /// Erases a record (AVG) on this replica, and through the changes this writes on every
-    /// replica that holds it: the school record and, if shared, its board copy. Afterwards no
-    /// table and no stored change here holds its content. The erasure is logged without content.
+    /// replica that holds it: the school record and every board copy made from it, also one
+    /// another replica of this school made meanwhile (the board scope gets the erasure of the
+    /// record's own id, and every receiver erases each copy made from it, whenever the copy
+    /// arrives). Afterwards no table and no stored change here holds its content. The erasure
+    /// log line (without content) is written in the same transaction: no log, no erasure.
     public func erase(_ id: EntityID, type: String, reason: String) throws(KCError) -> ErasureRecord {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else {
             throw KCError(.invalidInput, "Geef een reden voor het wissen (--reason), bijvoorbeeld 'verzoek ouders' of 'bewaartermijn verlopen'.")
         }
+        guard reason.count <= 500 else { throw KCError(.invalidInput, "De reden is te lang (meer dan 500 tekens); geef een korte reden.") }
         let copy = try boardCopy(of: id, type: type)
+        let erasedAt = ISO8601DateFormatter().string(from: Date())
+        let followsCopies = KCSchemas.boardFields[type] != nil && KCSchemas.all.first { $0.name == type }?.provenance != nil
         try perform("het record te wissen") { () throws(SyncError) in
             try store.transaction { tx throws(SyncError) in
                 try tx.change(in: schoolScope) { b throws(SyncError) in try b.erase(id, type: type) }
-                if let copy {
-                    try tx.change(in: boardScope) { b throws(SyncError) in try b.erase(copy, type: type) }
+                try tx.change(in: boardScope) { b throws(SyncError) in
+                    if let copy { try b.erase(copy, type: type) }
+                    if followsCopies { try b.erase(id, type: type) }
                 }
+                try tx.logErasure(id, type: type, in: schoolScope, reason: reason, at: erasedAt)
             }
         }
         store.truncateLog()
-        let record = ErasureRecord(id: id.hex, type: type, reason: reason, erasedAt: ISO8601DateFormatter().string(from: Date()))
-        let log = directory.appendingPathComponent("erasures.jsonl")
-        if let line = try? JSONEncoder().encode(record) {
-            if let handle = try? FileHandle(forWritingTo: log) {
-                handle.seekToEndOfFile()
-                handle.write(line + Data("\n".utf8))
-                try? handle.close()
-            } else {
-                try? (line + Data("\n".utf8)).write(to: log)
-            }
+        return ErasureRecord(id: id.hex, type: type, reason: reason, erasedAt: erasedAt)
+    }
+
+    /// The erasure log of this replica, oldest first.
+    public func erasures() throws(KCError) -> [ErasureRecord] {
+        try perform("het wislogboek te lezen") { () throws(SyncError) in
+            try store.erasureLog().map { ErasureRecord(id: $0.entity.hex, type: $0.type, reason: $0.reason, erasedAt: $0.erasedAt) }
         }
-        return record
     }
 }

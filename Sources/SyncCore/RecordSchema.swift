@@ -9,12 +9,18 @@ public struct RecordSchema: Hashable, Sendable {
     public var version: Int
     /// The fields in column order.
     public var fields: [FieldSchema]
+    /// The id register that names the record this one was made from, if any (a board copy's
+    /// `source`). Erasure follows it: when the writer of a record erases the record it was
+    /// made from, in the record's scope, the record is erased on every replica, whenever and
+    /// in whatever order the two arrive (SPEC.md, "Erasure").
+    public var provenance: String?
 
     /// Creates a schema; field names must be unique lower-camel identifiers.
-    public init(name: String, version: Int = 1, fields: [FieldSchema]) {
+    public init(name: String, version: Int = 1, fields: [FieldSchema], provenance: String? = nil) {
         self.name = name
         self.version = version
         self.fields = fields
+        self.provenance = provenance
     }
 
     /// The field named `name`, if the schema has it.

@@ -182,11 +182,20 @@ extension EntityOperations {
         return p
     }
 
+    /// A fresh salt for a group: 16 random bytes.
+    public static func randomSalt() -> Data {
+        var generator = SystemRandomNumberGenerator()
+        var out = Data(count: 16)
+        for i in 0..<16 { out[i] = UInt8.random(in: .min ... .max, using: &generator) }
+        return out
+    }
+
     init(proto p: Kcsync_V1_EntityOps) throws(SyncError) {
         guard let entity = EntityID(bytes: p.entity) else { throw malformed("an entity id must be 16 bytes") }
         guard !p.type.isEmpty, p.type.utf8.count <= Limits.maximumTypeNameBytes else {
             throw malformed("a record type name must be 1 to \(Limits.maximumTypeNameBytes) bytes")
         }
+        guard p.salt.count <= Limits.maximumSaltBytes else { throw malformed("a group's salt is at most \(Limits.maximumSaltBytes) bytes") }
         guard !p.ops.isEmpty, p.ops.count <= Limits.maximumOperationsPerGroup else {
             throw malformed("an entity group holds 1 to \(Limits.maximumOperationsPerGroup) ops")
         }
@@ -205,10 +214,13 @@ extension EntityOperations {
         try self.init(proto: message)
     }
 
-    /// The group's bytes as they go into a change.
-    public func serialized() -> Data {
+    /// The group's bytes as they go into a change, with `salt` (see ``randomSalt()``: what
+    /// makes the hash an erased group keeps useless for confirming a guess of its content).
+    public func serialized(salt: Data = Data()) -> Data {
+        var message = proto
+        message.salt = salt
         // Serializing a message built from valid Swift values cannot fail.
-        try! proto.serializedBytes()
+        return try! message.serializedBytes()
     }
 }
 

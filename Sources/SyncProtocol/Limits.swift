@@ -11,6 +11,8 @@ public enum Limits {
     public static let maximumFieldNameBytes = 64
     /// The longest record type name.
     public static let maximumTypeNameBytes = 64
+    /// The longest salt of a group.
+    public static let maximumSaltBytes = 32
     /// The most preds/observed tags one op may name.
     public static let maximumReferences = 1_000
     /// The highest sequence number (seqs are stored as signed 64-bit integers).

@@ -68,11 +68,14 @@ public struct SignedChange: Sendable, Hashable {
 
     /// Makes and signs a new change. `previous` is the hash of the replica's previous header
     /// in this scope (empty for the first change).
+    /// Each group gets a fresh random salt unless `salts` gives one (golden vectors).
     public init(
         scope: Scope, seq: UInt64, timestamp: Timestamp, previous: [UInt8],
-        operations: [EntityOperations], key: ReplicaKey
+        operations: [EntityOperations], key: ReplicaKey, salts: ((Int) -> Data)? = nil
     ) {
-        let groups = operations.map { Group.operations($0.serialized()) }
+        let groups = operations.enumerated().map { i, ops in
+            Group.operations(ops.serialized(salt: salts?(i) ?? EntityOperations.randomSalt()))
+        }
         self.init(scope: scope, seq: seq, timestamp: timestamp, previous: previous, groups: groups, key: key)
     }
 

@@ -200,6 +200,7 @@ extension ReplicaStore {
         // The same admission as for received changes, so a replica refuses at once what every
         // receiver would refuse.
         var admission = Admission(trust: try trustState(db))
+        var tombstones: [Tombstone] = []
         let authority = try admission.authority(of: replicaID, in: scope, name: "this replica's change")
         for group in builder.groups {
             let key = WorkingSet.Key(scope: scopeID, entity: group.entity)
@@ -224,8 +225,15 @@ extension ReplicaStore {
                                             db: db, name: "this replica's change")
             let creating = builder.created.contains(group.entity) || (authority != nil && scope.kind == .board && owned)
             let hasErase = group.operations.contains { if case .erase = $0.kind { true } else { false } }
-            if !hasErase {
-                try policy.check(AdmissionPolicy.Request(scope: scope, group: group, state: builder.working.entries[key]?.state ?? EntityState(),
+            if hasErase {
+                tombstones.append(Tombstone(scope: scopeID, entity: group.entity, authority: authority?.storedName ?? "", timestamp: timestamp))
+            } else {
+                let state = builder.working.entries[key]?.state ?? EntityState()
+                if let field = schema?.provenance, case .id(let source)? = state.value(of: field),
+                   try isTombstoned(db, scope: scopeID, source: source, writer: authority, pending: Set(tombstones)) {
+                    throw SyncError(.erased, "the record \(source.hex) this \(group.type) is made from was erased; its copy may not be made")
+                }
+                try policy.check(AdmissionPolicy.Request(scope: scope, group: group, state: state,
                                                          author: replicaID, authority: authority, creating: creating))
             }
         }
@@ -240,6 +248,7 @@ extension ReplicaStore {
         try insert(db, change: change, bytes: change.serialized(), scopeID: scopeID, replicaRowID: selfID)
         try upsertHead(db, scopeID: scopeID, replicaRowID: selfID, seq: seq, timestamp: timestamp, hash: change.headerHash)
         try builder.working.flush(db, store: self)
+        _ = try settle(db, tombstones: tombstones)
         return change
     }
 

@@ -61,7 +61,11 @@ struct Admission {
         if let owner, owner.type != group.type {
             throw SyncError(.notOwner, "\(name): entity \(group.entity.hex.prefix(8)) is a \(owner.type), not a \(group.type)")
         }
+        let eraseOnly = group.operations.allSatisfy { if case .erase = $0.kind { true } else { false } }
         guard let owner else {
+            // Erasing an id nobody made here is a tombstone (an erased school record whose copy
+            // may be on its way): it makes nobody the owner of anything.
+            if eraseOnly { return false }
             created[key] = Owner(type: group.type, authority: authority)
             owners[key] = Owner(type: group.type, authority: authority)
             return true
@@ -69,7 +73,6 @@ struct Admission {
         if owner.authority != authority {
             // The board, as the controller, may erase any record of its scope (AVG); nobody
             // else may touch what another made.
-            let eraseOnly = group.operations.allSatisfy { if case .erase = $0.kind { true } else { false } }
             guard authority == .board && eraseOnly else {
                 throw SyncError(.notOwner, "\(name): the \(group.type) \(group.entity.hex.prefix(8)) belongs to \(owner.authority); \(authority) may not change, delete or erase it")
             }

@@ -133,6 +133,7 @@ extension ReplicaStore {
         var order: [WorkingSet.Key] = []
         var erasedGroups: [Int] = []
         var created: [WorkingSet.Key] = []
+        var tombstones: [Tombstone] = []
     }
 
     private func apply(_ items: [Item], batchScope: Scope?, strict: Bool) throws(SyncError) -> ApplyResult {
@@ -148,6 +149,8 @@ extension ReplicaStore {
                 var working = WorkingSet(materializers: materializers)
                 var admission = Admission(trust: try trustState(db))
                 var newest = Timestamp.zero
+                var tombstones: [Tombstone] = []
+                var pending: Set<Tombstone> = []
 
                 for (position, item) in items.enumerated() {
                     let change: SignedChange
@@ -209,7 +212,7 @@ extension ReplicaStore {
                         var plan = Plan()
                         do {
                             try self.plan(&plan, change: change, scopeID: scopeID, authority: authority, working: &working,
-                                          admission: &admission, db: db, name: name)
+                                          admission: &admission, tombstones: pending, db: db, name: name)
                         } catch {
                             admission.discard(plan.created)
                             throw error
@@ -232,6 +235,8 @@ extension ReplicaStore {
                             chain.replicaRowID = try replicaRowID(db, replica: header.replica, publicKey: chain.publicKey)
                         }
                         result.erasedOnArrival += plan.erasedGroups.count
+                        tombstones += plan.tombstones
+                        pending.formUnion(plan.tombstones)
                         try insert(db, change: stored, bytes: bytes, scopeID: scopeID, replicaRowID: chain.replicaRowID)
                         chain.seq = header.seq
                         chain.timestamp = header.timestamp
@@ -254,7 +259,7 @@ extension ReplicaStore {
                 }
                 try working.flush(db, store: self)
                 try admission.flush(db)
-                result.erasures = working.erasureCount
+                result.erasures = working.erasureCount + (try settle(db, tombstones: tombstones))
                 if newest > .zero {
                     clock.withLock { try? $0.observe(newest, wallMillis: wall) }
                 }
@@ -268,7 +273,7 @@ extension ReplicaStore {
     /// Checks every group of `change` and computes the states it leads to, on copies: the
     /// working set is not touched until the whole change has passed.
     private func plan(_ plan: inout Plan, change: SignedChange, scopeID: Int64, authority: Authority?, working: inout WorkingSet,
-                      admission: inout Admission, db: Database, name: String) throws {
+                      admission: inout Admission, tombstones: Set<Tombstone>, db: Database, name: String) throws {
         let header = change.header
         for (g, group) in change.groups.enumerated() {
             guard case .operations(let bytes) = group else { continue }
@@ -294,6 +299,20 @@ extension ReplicaStore {
             var events = plan.states[key]?.events ?? []
             for (offset, op) in ops.operations.enumerated() {
                 events += state.apply(op, stamp: header.opID(group: g, position: offset))
+            }
+            if hasErase {
+                plan.tombstones.append(Tombstone(scope: scopeID, entity: ops.entity, authority: authority?.storedName ?? "",
+                                                 timestamp: header.timestamp))
+            } else if let field = schema?.provenance, case .id(let source)? = state.value(of: field),
+                      try isTombstoned(db, scope: scopeID, source: source, writer: authority,
+                                       pending: tombstones.union(plan.tombstones)) {
+                // Made from a record its writer erased: it arrives erased, and stays so.
+                var gone = before
+                _ = gone.apply(RecordOperation(field: "", kind: .erase), stamp: header.opID(group: g, position: 0))
+                plan.erasedGroups.append(g)
+                if plan.states[key] == nil { plan.order.append(key) }
+                plan.states[key] = (ops.type, gone, [], header.timestamp)
+                continue
             }
             if !hasErase {
                 try policy.check(AdmissionPolicy.Request(scope: header.scope, group: ops, state: state, author: header.replica,

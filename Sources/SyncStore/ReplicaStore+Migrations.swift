@@ -147,6 +147,32 @@ extension ReplicaStore {
                 """)
         }
 
+        migrator.registerMigration("v3-erasure") { db in
+            try db.execute(sql: """
+                -- Who erased which id in a scope (an erase op, also of an id never seen here):
+                -- a record made from that id by the same authority (its provenance) is erased
+                -- with it, on arrival or at once. Kept per authority, so one school's erasure of
+                -- an id it learnt from another's copy touches nothing of the other's.
+                CREATE TABLE tombstone (
+                    scope INTEGER NOT NULL REFERENCES scope(id),
+                    entity BLOB NOT NULL CHECK (length(entity) = 16),
+                    authority TEXT NOT NULL,
+                    timestamp INTEGER NOT NULL,
+                    PRIMARY KEY (scope, entity, authority)
+                ) WITHOUT ROWID;
+                -- The erasure log (AVG accountability): what was erased, when and why, never
+                -- the content. Written in the erasure's own transaction.
+                CREATE TABLE erasureLog (
+                    id INTEGER PRIMARY KEY,
+                    scope TEXT NOT NULL,
+                    entity BLOB NOT NULL CHECK (length(entity) = 16),
+                    type TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    erasedAt TEXT NOT NULL
+                );
+                """)
+        }
+
         for schema in schemas {
             migrator.registerMigration("record-\(schema.name)-v\(schema.version)") { db in
                 try createOrExtendTable(for: schema, in: db)

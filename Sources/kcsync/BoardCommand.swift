@@ -17,7 +17,7 @@ struct BoardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "board",
         abstract: "De bestuursserver: scholen registreren en de server draaien.",
-        subcommands: [Init.self, Key.self, AddSchool.self, RemoveSchool.self, RemoveReplica.self, Schools.self, AddUser.self, RemoveUser.self, LoginLink.self, View.self, Serve.self]
+        subcommands: [Init.self, Key.self, AddSchool.self, RemoveSchool.self, RemoveReplica.self, Erase.self, Schools.self, AddUser.self, RemoveUser.self, LoginLink.self, View.self, Serve.self]
     )
 
     struct Init: ParsableCommand {
@@ -92,6 +92,37 @@ struct BoardCommand: AsyncParsableCommand {
                 let board = try BoardReplica.open(directory: options.directory)
                 let school = try board.removeReplica(key: key)
                 if options.json { try printJSON(board.registry()) } else { print("Sleutel ingetrokken (school \(school)).") }
+            }
+        }
+    }
+
+    struct Erase: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Wis een record uit de bestuursscope (AVG): de inhoud verdwijnt bij het bestuur en bij elke school.",
+            discussion: "Met --list: het wislogboek van het bestuur (wat, wanneer en waarom; nooit de inhoud).")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "The record's id (a unique prefix or the short id).") var id: String?
+        @Option(help: "Why (kept in the erasure log, without content).") var reason: String?
+        @Flag(help: "Show the erasure log instead.") var list = false
+
+        func validate() throws {
+            if list { return }
+            guard id != nil else { throw ValidationError("Geef het id van het record dat gewist moet worden, of --list.") }
+            guard reason != nil else { throw ValidationError("Geef een reden met --reason, bijvoorbeeld 'verzoek school'.") }
+        }
+
+        func run() throws {
+            try reporting {
+                let board = try BoardReplica.open(directory: options.directory)
+                if list {
+                    let log = try board.erasures()
+                    if options.json { try printJSON(log); return }
+                    if log.isEmpty { print("Er is nog niets gewist.") }
+                    for line in log { print("\(line.erasedAt)  \(typeLabel(line.type))  \(line.id)  reden: \(line.reason)") }
+                    return
+                }
+                let record = try board.erase(id!, reason: reason!)
+                if options.json { try printJSON(record) } else { print("Gewist (\(typeLabel(record.type))): \(record.id). Reden: \(record.reason)") }
             }
         }
     }

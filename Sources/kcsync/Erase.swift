@@ -4,20 +4,35 @@ import SyncStore
 import KCReplica
 
 extension KCSync {
-    /// `kcsync erase ID --reason …`: AVG erasure.
+    /// `kcsync erase ID --reason …`: AVG erasure; `kcsync erase --list`: the erasure log.
     struct Erase: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Wis een record volgens de AVG: de inhoud verdwijnt van elke replica, ook uit het wijzigingslogboek.")
+            abstract: "Wis een record volgens de AVG: de inhoud verdwijnt van elke replica, ook uit het wijzigingslogboek.",
+            discussion: "Ook een kopie die een andere replica van de school intussen met het bestuur deelde, wordt overal gewist. Met --list: het wislogboek (wat, wanneer en waarom; nooit de inhoud).")
 
         @OptionGroup var options: ReplicaOptions
-        @Argument(help: "The record's id (note, agreement or trend analysis).") var id: String
-        @Option(help: "Why (kept in the local erasure log, without content).") var reason: String
+        @Argument(help: "The record's id (note, agreement or trend analysis).") var id: String?
+        @Option(help: "Why (kept in the erasure log, without content).") var reason: String?
+        @Flag(help: "Show the erasure log instead.") var list = false
+
+        func validate() throws {
+            if list { return }
+            guard id != nil else { throw ValidationError("Geef het id van het record dat gewist moet worden, of --list.") }
+            guard reason != nil else { throw ValidationError("Geef een reden met --reason, bijvoorbeeld 'verzoek ouders'.") }
+        }
 
         func run() throws {
             try reporting {
                 let replica = try options.open()
-                let (entity, type) = try replica.resolveAny(id)
-                let record = try replica.erase(entity, type: type, reason: reason)
+                if list {
+                    let log = try replica.erasures()
+                    if options.json { try printJSON(log); return }
+                    if log.isEmpty { print("Er is nog niets gewist.") }
+                    for line in log { print("\(line.erasedAt)  \(typeLabel(line.type))  \(line.id)  reden: \(line.reason)") }
+                    return
+                }
+                let (entity, type) = try replica.resolveAny(id!)
+                let record = try replica.erase(entity, type: type, reason: reason!)
                 if options.json { try printJSON(record) } else { print("Gewist (\(typeLabel(type))): \(entity.hex). Reden: \(record.reason)") }
             }
         }

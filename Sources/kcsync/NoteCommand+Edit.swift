@@ -64,6 +64,34 @@ extension NoteCommand {
         }
     }
 
+    /// `kcsync note redact ID --remove PASSAGE --reason …`.
+    struct Redact: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Haal een passage (een naam, een detail) uit een notitie én uit haar geschiedenis, op elke replica.",
+            discussion: """
+                Bewerken laat de oude tekst in de geschiedenis staan. Redigeren wist de notitie (ook een gedeelde kopie bij het \
+                bestuur) en maakt haar opnieuw zonder de passage; de nieuwe notitie krijgt een nieuw id en verwijst naar de oude. \
+                In het wislogboek komt te staan dat er geredigeerd is en waarom, nooit de passage zelf.
+                """)
+
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "The note's id.") var id: String
+        @Option(help: "The passage to take out (every occurrence).") var remove: String
+        @Option(help: "The field: title, body or subjectRef.") var field = "body"
+        @Option(help: "Why (kept in the erasure log, without the passage).") var reason: String
+
+        func run() throws {
+            try reporting {
+                let replica = try options.open()
+                let old = try replica.resolve(id, type: "note", label: "notitie")
+                let note = try replica.redact(old, field: field, passage: remove, reason: reason)
+                if options.json { try printJSON(NoteView(note)) } else {
+                    print("Geredigeerd: de oude notitie \(old.hex) is overal gewist; de nieuwe is \(note.id.hex)\(note.boardCopy != nil ? " (weer gedeeld met het bestuur)" : "").")
+                }
+            }
+        }
+    }
+
     /// `kcsync note share ID`.
     struct Share: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -7,6 +7,6 @@ struct NoteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "note",
         abstract: "Notities: toevoegen, bekijken, bewerken, delen.",
-        subcommands: [Add.self, List.self, Show.self, Edit.self, Delete.self, Share.self, Unshare.self]
+        subcommands: [Add.self, List.self, Show.self, Edit.self, Delete.self, Redact.self, Share.self, Unshare.self]
     )
 }

@@ -208,7 +208,7 @@ import Testing
             let bytes = (try? Data(contentsOf: cli.home.appendingPathComponent(file))) ?? Data()
             #expect(bytes.range(of: Data(canary.utf8)) == nil, "\(file) still holds the erased content")
         }
-        let log = try String(contentsOf: cli.home.appendingPathComponent("erasures.jsonl"), encoding: .utf8)
+        let log = try cli.run("erase", "--list", "--json").out
         #expect(log.contains(id) && log.contains("verzoek ouders") && !log.contains(canary))
         let shown = try cli.run("note", "show", String(id.suffix(8)))
         #expect(shown.status == 1 && shown.err.contains("Geen notitie gevonden"))

@@ -41,12 +41,13 @@ import Testing
             RecordOperation(field: "body", kind: .deleteText([CharRange(run: earlier, offset: 2, length: 3)])),
         ]
         let first = SignedChange(scope: scope, seq: 1, timestamp: Timestamp(millis: 1_767_225_600_001, counter: 3), previous: [],
-                                 operations: [EntityOperations(entity: entity, type: "note", operations: ops)], key: key)
+                                 operations: [EntityOperations(entity: entity, type: "note", operations: ops)], key: key,
+                                 salts: { _ in Data(repeating: 0x5a, count: 16) })
         var second = SignedChange(scope: scope, seq: 2, timestamp: Timestamp(millis: 1_767_225_600_002, counter: 0),
                                   previous: first.headerHash,
                                   operations: [EntityOperations(entity: entity, type: "note", operations: [
                                       RecordOperation(field: "", kind: .delete(seen: earlier)),
-                                  ])], key: key)
+                                  ])], key: key, salts: { _ in Data(repeating: 0xa5, count: 16) })
         let secondBytes = second.serialized()
         second.erase(where: { _ in true })
         return [("change-1.bin", first.serialized()), ("change-2.bin", secondBytes), ("change-2-erased.bin", second.serialized())]

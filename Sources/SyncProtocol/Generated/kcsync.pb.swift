@@ -442,6 +442,11 @@ public nonisolated struct Kcsync_V1_EntityOps: Sendable {
 
   public var ops: [Kcsync_V1_Op] = []
 
+  /// 16 random bytes the writer draws for each group. The group's hash in the header covers
+  /// them, and an erasure removes them with the ops, so the hash a scrubbed group keeps cannot
+  /// confirm a guess of its content (a keyed digest, the salt being the key). 0 to 32 bytes.
+  public var salt: Data = Data()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1829,7 +1834,7 @@ nonisolated extension Kcsync_V1_Op: SwiftProtobuf.Message, SwiftProtobuf._Messag
 
 nonisolated extension Kcsync_V1_EntityOps: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EntityOps"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entity\0\u{1}type\0\u{1}ops\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entity\0\u{1}type\0\u{1}ops\0\u{1}salt\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1840,6 +1845,7 @@ nonisolated extension Kcsync_V1_EntityOps: SwiftProtobuf.Message, SwiftProtobuf.
       case 1: try { try decoder.decodeSingularBytesField(value: &self.entity) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.type) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.ops) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.salt) }()
       default: break
       }
     }
@@ -1855,6 +1861,9 @@ nonisolated extension Kcsync_V1_EntityOps: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.ops.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.ops, fieldNumber: 3)
     }
+    if !self.salt.isEmpty {
+      try visitor.visitSingularBytesField(value: self.salt, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1862,6 +1871,7 @@ nonisolated extension Kcsync_V1_EntityOps: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.entity != rhs.entity {return false}
     if lhs.type != rhs.type {return false}
     if lhs.ops != rhs.ops {return false}
+    if lhs.salt != rhs.salt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
