@@ -144,6 +144,7 @@ extension KCReplica {
             ? (advice.suggestedAgreements.isEmpty ? ["Trendadvies uitvoeren: \(advice.signal)"] : advice.suggestedAgreements) : []
         let owner = owner.trimmingCharacters(in: .whitespacesAndNewlines)
         if !titles.isEmpty && owner.isEmpty { throw KCError(.invalidInput, "Wie voert de afspraak uit? Geef --owner.") }
+        try checkNoPupilReferences([comment], what: "de toelichting bij de reactie")
         var agreements: [EntityID] = []
         var responseID: EntityID?
         let a = KCReplica.agreementType

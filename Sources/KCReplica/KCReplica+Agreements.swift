@@ -116,6 +116,7 @@ extension KCReplica {
         guard status != nil || outcome != nil else {
             throw KCError(.invalidInput, "Geef een nieuwe status (--status) of een uitkomst (--outcome).")
         }
+        if current.boardCopy != nil, let outcome { try checkNoPupilReferences([outcome], what: "de uitkomst van deze gedeelde afspraak") }
         func write(_ target: EntityID, _ b: inout ChangeBuilder) throws(SyncError) {
             let t = KCReplica.agreementType
             if let status { try b.assign(.text(status.rawValue), to: "status", of: target, type: t) }

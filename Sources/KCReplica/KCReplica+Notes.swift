@@ -181,6 +181,7 @@ extension KCReplica {
             if let refusal = PrivacyPolicy.refusal(scope: boardScope, type: KCReplica.noteType, state: after) {
                 throw KCError(.refused, "\(refusal.message) Deze notitie is gedeeld met het bestuur; maak het delen eerst ongedaan (kcsync note unshare \(KCReplica.shortID(id))).")
             }
+            try checkNoPupilReferences([edit.title, edit.body].compactMap { $0 } + edit.addTags, what: "deze gedeelde notitie")
         }
         try perform("de notitie te bewerken") { () throws(SyncError) in
             try store.transaction { tx throws(SyncError) in

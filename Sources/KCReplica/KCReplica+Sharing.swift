@@ -16,6 +16,7 @@ extension KCReplica {
         if let refusal = PrivacyPolicy.refusal(scope: boardScope, type: type, state: state) {
             throw KCError(.refused, "Delen geweigerd. \(refusal.message) Er is niets gedeeld.")
         }
+        try checkNoPupilReferences(KCReplica.sharedTexts(of: state, type: type), what: "deze \(label)")
         let schema = KCSchemas.all.first { $0.name == type }!
         let source = id
         try perform("de \(label) te delen") { () throws(SyncError) in
@@ -73,5 +74,61 @@ extension KCReplica {
     func boardCopy(of id: EntityID, type: String) throws(KCError) -> EntityID? {
         guard case .id(let copy)? = try state(id, type: type, in: schoolScope)?.value(of: "boardCopy") else { return nil }
         return copy
+    }
+}
+
+extension KCReplica {
+    /// The names and references this school's pupil-level records use: every note's
+    /// `subjectRef`, and the participants of pupil-level notes, conversation reports and
+    /// pupil-level agreements.
+    func pupilReferences() throws(KCError) -> PupilReferences {
+        var references = PupilReferences()
+        let notes = try perform("de notities te lezen") { () throws(SyncError) in try store.entityIDs(type: KCReplica.noteType, in: schoolScope) }
+        for id in notes {
+            guard let state = try state(id, type: KCReplica.noteType, in: schoolScope), !state.erased else { continue }
+            if let reference = state.value(of: "subjectRef")?.text { references.add(reference) }
+            let pupilLevel = PrivacyPolicy.refusal(scope: boardScope, type: KCReplica.noteType, state: state).map {
+                [.pupilLevel, .sensitive, .conversationReport].contains($0)
+            } ?? false
+            if pupilLevel || state.value(of: "subjectRef")?.text != nil {
+                for participant in state.elements(of: "participants") { if let text = participant.text { references.add(text) } }
+            }
+        }
+        let agreements = try perform("de afspraken te lezen") { () throws(SyncError) in
+            try store.entityIDs(type: KCReplica.agreementType, in: schoolScope)
+        }
+        for id in agreements {
+            guard let state = try state(id, type: KCReplica.agreementType, in: schoolScope), !state.erased,
+                  state.value(of: "level")?.text == SubjectLevel.pupil.rawValue else { continue }
+            for participant in state.elements(of: "participants") { if let text = participant.text { references.add(text) } }
+        }
+        return references
+    }
+
+    /// Refuses, before anything is written, text for the board that names what this school's
+    /// pupil-level records name. `texts` are the texts that would leave the school.
+    func checkNoPupilReferences(_ texts: [String], what: String) throws(KCError) {
+        let references = try pupilReferences()
+        for text in texts {
+            if let found = references.find(in: text) {
+                throw KCError(.refused, "Delen geweigerd: \(what) noemt '\(found)', een naam of verwijzing uit de leerlinggegevens van de school. Haal die eruit (bij een gedeelde notitie: kcsync note redact), dan kan het wel. Er is niets gedeeld of veranderd.")
+            }
+        }
+    }
+
+    /// The texts of a record that would go into its board copy.
+    static func sharedTexts(of state: EntityState, type: String) -> [String] {
+        let allowed = KCSchemas.boardFields[type] ?? []
+        guard let schema = KCSchemas.all.first(where: { $0.name == type }) else { return [] }
+        var out: [String] = []
+        for field in schema.fields where allowed.contains(field.name) {
+            switch field.kind {
+            case .register(.text): if let text = state.value(of: field.name)?.text { out.append(text) }
+            case .set(.text): out += state.elements(of: field.name).compactMap(\.text)
+            case .text: out.append(state.text(of: field.name))
+            default: break
+            }
+        }
+        return out
     }
 }

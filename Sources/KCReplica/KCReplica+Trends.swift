@@ -20,6 +20,9 @@ extension KCReplica {
         }
         let current = try trends(includeDeleted: false)
         let existing = Dictionary(current.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        // The duiding and actions of a figure go to the board with it.
+        let goingOut = drafts.filter { share || existing[$0.key]?.boardCopy != nil }
+        try checkNoPupilReferences(goingOut.flatMap { [$0.interpretation, $0.actions] }, what: "de duiding of de acties bij een trendcijfer")
         // Whether each board copy carries its value now: one that does and must not any more is
         // erased (from every replica's history) and made again without it.
         var copyShowsValue: [EntityID: Bool] = [:]
