@@ -15,6 +15,9 @@ public struct ReplicaConfiguration: Codable, Sendable, Equatable {
     /// The Inspectorate's floor (signaleringswaarde) for 2F/1S that holds for this school's
     /// weging, in percent; new 2F/1S trend figures carry it.
     public var floor2F1S: Double?
+    /// The school's own retention terms in months, per note category or `afspraak` /
+    /// `afspraak-leerling`, over the defaults (``Retention``).
+    public var retention: [String: Int]?
 
     /// Creates a configuration.
     public init(school: String, board: String, boardURL: String? = nil) {

@@ -54,6 +54,11 @@ public enum SchoolDaemon {
             services.append(try peerApplication(replica: replica, host: listen.host, port: listen.port, notifier: notifier, status: status,
                                             logger: logger, metrics: metrics, onServerRunning: onListening))
         }
+        // Bewaartermijnen: what is due is erased once a day (everywhere, through the erasures).
+        services.append(PeriodicTask(name: "retention", every: .seconds(86_400), logger: logger) {
+            let erased = try replica.applyRetention()
+            if !erased.isEmpty { logger.notice("retention erased records past their term", metadata: ["count": "\(erased.count)"]) }
+        })
         services.append(ControlServer(directory: replica.directory, logger: logger) { op in
             await control(op, replica: replica, notifier: notifier, status: status, logger: logger)
         })

@@ -17,7 +17,7 @@ struct BoardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "board",
         abstract: "De bestuursserver: scholen registreren en de server draaien.",
-        subcommands: [Init.self, Key.self, AddSchool.self, RemoveSchool.self, RemoveReplica.self, Erase.self, Schools.self, AddUser.self, RemoveUser.self, LoginLink.self, View.self, Serve.self]
+        subcommands: [Init.self, Key.self, AddSchool.self, RemoveSchool.self, RemoveReplica.self, Erase.self, Retention.self, Schools.self, AddUser.self, RemoveUser.self, LoginLink.self, View.self, Serve.self]
     )
 
     struct Init: ParsableCommand {
@@ -123,6 +123,29 @@ struct BoardCommand: AsyncParsableCommand {
                 }
                 let record = try board.erase(id!, reason: reason!)
                 if options.json { try printJSON(record) } else { print("Gewist (\(typeLabel(record.type))): \(record.id). Reden: \(record.reason)") }
+            }
+        }
+    }
+
+    struct Retention: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Bewaartermijnen in de bestuursscope: toon wat over tijd is, of wis het met --apply.",
+            discussion: "De bestuursserver wist elke dag wat over tijd is.")
+        @OptionGroup var options: ReplicaOptions
+        @Flag(help: "Erase what is due.") var apply = false
+
+        func run() throws {
+            try reporting {
+                let board = try BoardReplica.open(directory: options.directory)
+                if apply {
+                    let erased = try board.applyRetention()
+                    if options.json { try printJSON(erased) } else { print("Gewist: \(erased.count) record(s) waarvan de bewaartermijn verlopen is.") }
+                    return
+                }
+                let due = try board.retentionDue()
+                if options.json { try printJSON(due); return }
+                if due.isEmpty { print("Niets is over tijd.") }
+                for item in due { print(RetentionCommand.describe(item)) }
             }
         }
     }
@@ -252,7 +275,13 @@ struct BoardCommand: AsyncParsableCommand {
             }
             // An advice written at the board with 'kcsync advice add' goes out to the schools at once.
             let watcher = StoreWatcher(store: board.store, scopes: [board.scope], notifier: notifier)
-            let group = ServiceGroup(configuration: .init(services: [app, watcher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            // Bewaartermijnen of the board scope: what is due is erased once a day.
+            let retentionLogger = logger
+            let retention = PeriodicTask(name: "retention", every: .seconds(86_400), logger: logger) {
+                let erased = try board.applyRetention()
+                if !erased.isEmpty { retentionLogger.notice("retention erased records past their term", metadata: ["count": "\(erased.count)"]) }
+            }
+            let group = ServiceGroup(configuration: .init(services: [app, watcher, retention], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
     }

@@ -17,7 +17,7 @@ struct KCSync: AsyncParsableCommand {
             Data lives in --data DIR, else $KCSYNC_HOME, else $XDG_DATA_HOME/kcsync (~/.local/share/kcsync).
             Exit codes: 0 done, 1 refused or failed (message on stderr), 64 usage error.
             """,
-        subcommands: [Init.self, NoteCommand.self, AgreementCommand.self, TrendCommand.self, AdviceCommand.self, Conflicts.self, Erase.self, Status.self,
+        subcommands: [Init.self, NoteCommand.self, AgreementCommand.self, TrendCommand.self, AdviceCommand.self, Conflicts.self, Erase.self, RetentionCommand.self, Status.self,
                       KeyCommand.self, ConfigCommand.self, SyncCommand.self, DaemonCommand.self, PeerCommand.self, BoardCommand.self, Demo.self]
     )
 
