@@ -42,7 +42,7 @@ extension KCReplica {
         }
         // Peer links between machines get TLS with the replica keys (the privacy issue); until
         // then a peer may be dialled over ws:// on the school's network.
-        if let url { try KCReplica.checkLinkURL(url, what: "Het adres van een peer", cleartextOffLoopback: true) }
+        if let url { try KCReplica.checkLinkURL(url, what: "Het adres van een peer", peer: true) }
         if let boardKey = try? store.trust()?.boardKey, boardKey == bytes {
             throw KCError(.invalidInput, "Dat is de sleutel van het bestuur; een peer is een andere replica van deze school.")
         }
@@ -98,14 +98,15 @@ extension KCReplica {
     /// Checks a link address: `wss://` with a host name, or `ws://` only to this machine
     /// (loopback), since a link between machines must be encrypted; `cleartextOffLoopback`
     /// lets a peer link use `ws://` on the school's network.
-    static func checkLinkURL(_ url: String, what: String, cleartextOffLoopback: Bool = false) throws(KCError) {
+    static func checkLinkURL(_ url: String, what: String, peer: Bool = false) throws(KCError) {
         guard url.hasPrefix("ws://") || url.hasPrefix("wss://"), let host = URL(string: url)?.host, !host.isEmpty else {
-            throw KCError(.invalidInput, "\(what) begint met wss:// en noemt een host, bijvoorbeeld wss://bestuur.example.nl:8450.")
+            throw KCError(.invalidInput, "\(what) begint met wss:// en noemt een host, bijvoorbeeld \(peer ? "wss://192.168.1.20:8451" : "wss://bestuur.example.nl:8450").")
         }
-        if url.hasPrefix("ws://") && !isLoopback(host) && !cleartextOffLoopback {
+        if url.hasPrefix("ws://") && !isLoopback(host) {
             throw KCError(.invalidInput, "\(what) gebruikt ws:// naar een andere machine. Dat is onversleuteld; gebruik wss:// (ws:// mag alleen naar 127.0.0.1 of localhost).")
         }
-        try checkTLSHost(url)
+        // A peer is known by its key, not by a name in a certificate: an IP address will do.
+        if !peer { try checkTLSHost(url) }
     }
 
     /// True for 127.0.0.0/8, ::1 and localhost.

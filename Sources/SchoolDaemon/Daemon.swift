@@ -20,6 +20,9 @@ public enum SchoolDaemon {
         public var host: String
         /// The port to bind (0: any free port).
         public var port: Int
+        /// Serve TLS 1.3 with the replica's key, clients authenticated by theirs (``PeerTLS``):
+        /// always when the address is reachable from another machine; on loopback only when asked.
+        public var tls = false
 
         /// Parses `HOST:PORT` (`0.0.0.0:8451`) or a bare port, which binds loopback only: a
         /// listener reachable from the school's network is a choice made by naming its address.
@@ -34,6 +37,7 @@ public enum SchoolDaemon {
             } else {
                 return nil
             }
+            tls = !KCReplica.isLoopback(host)
         }
     }
 
@@ -51,7 +55,7 @@ public enum SchoolDaemon {
         }
         services.append(PeerLinksService(replica: replica, notifier: notifier, status: status, logger: logger))
         if let listen {
-            services.append(try peerApplication(replica: replica, host: listen.host, port: listen.port, notifier: notifier, status: status,
+            services.append(try peerApplication(replica: replica, host: listen.host, port: listen.port, tls: listen.tls, notifier: notifier, status: status,
                                             logger: logger, metrics: metrics, onServerRunning: onListening))
         }
         // Bewaartermijnen: what is due is erased once a day (everywhere, through the erasures).
@@ -106,11 +110,14 @@ public enum SchoolDaemon {
 
     /// The peer listener: `/sync` for replicas of this school whose key is in `peers.json`
     /// (school and board scope), and `/health`.
-    public static func peerApplication(replica: KCReplica, host: String, port: Int, notifier: ChangeNotifier, status: StatusFile,
-                                       logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
+    public static func peerApplication(replica: KCReplica, host: String, port: Int, tls: Bool = false, notifier: ChangeNotifier,
+                                       status: StatusFile, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
                                        onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) throws -> some Service {
-        try buildSyncApplication(host: host, port: port, serverName: "kcsync-peer", logger: logger, metrics: metrics,
-                                 onServerRunning: onServerRunning) { inbound, outbound, logger in
+        // With TLS, a client gets through the handshake only with the key of a peer this
+        // replica registered, looked up at each handshake.
+        let peerTLS = tls ? try PeerTLS.server(key: replica.store.key, registered: { Set(replica.peers().map(\.publicKeyBytes)) }) : nil
+        return try buildSyncApplication(host: host, port: port, serverName: "kcsync-peer", logger: logger, metrics: metrics,
+                                        tlsChannel: peerTLS, onServerRunning: onServerRunning) { inbound, outbound, logger in
             let chain = ((try? replica.store.membershipChain(for: replica.store.replicaID)) ?? []).map { $0.serialized() }
             let session = SyncSession(role: .server(audience: "replica/\(replica.store.replicaID.hex)"), key: replica.store.key,
                                       school: replica.configuration.school, board: replica.configuration.board, nonce: SessionRunner.nonce(),

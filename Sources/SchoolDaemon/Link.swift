@@ -134,7 +134,7 @@ public struct LinkService: Service {
         replica: KCReplica, target: LinkTarget, notifier: ChangeNotifier, logger: Logger, status: StatusFile?,
         stopWhenCaughtUp: Bool, onEvent: @escaping @Sendable (SessionEvent) -> Void
     ) async -> LinkOutcome {
-        if case .board = target, let problem = LinkService.addressProblem(target.url) {
+        if let problem = LinkService.addressProblem(target.url) {
             return LinkOutcome(target: target, received: 0, sent: 0, error: problem)
         }
         let counts = Mutex((received: 0, sent: 0, refused: 0))
@@ -189,8 +189,19 @@ public struct LinkService: Service {
         var configuration = WebSocketClientConfiguration()
         configuration.maxFrameSize = SessionLimits.standard.maximumFrameBytes + 1024
         let tls: TLSConfiguration
-        do { tls = try tlsConfiguration(for: replica) } catch {
-            return LinkOutcome(target: target, received: 0, sent: 0, error: "the CA file \(replica.configuration.boardCA ?? "") cannot be read: \(error)")
+        switch target {
+        case .board:
+            do { tls = try tlsConfiguration(for: replica) } catch {
+                return LinkOutcome(target: target, received: 0, sent: 0, error: "the CA file \(replica.configuration.boardCA ?? "") cannot be read: \(error)")
+            }
+        case .peer(let peer):
+            // TLS 1.3 to a peer: its certificate must be for the key it was registered with.
+            do { tls = try PeerTLS.client(key: replica.store.key, peerKey: peer.publicKeyBytes) } catch {
+                return LinkOutcome(target: target, received: 0, sent: 0, error: "no TLS identity for the peer link: \(error)")
+            }
+            // The peer is known by its key, not by a name: the name sent in the handshake is
+            // its replica id, also when the address is an IP address (which SNI cannot carry).
+            configuration.sniHostname = "replica-\(peer.replica.prefix(16)).kcsync"
         }
         let closing = SessionOutcome()
         let (address, settings) = (url, configuration)

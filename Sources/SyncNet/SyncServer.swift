@@ -15,7 +15,7 @@ public import WSCore
 /// caller's own routes (the board's pages and API).
 public func buildSyncApplication(
     host: String, port: Int, serverName: String, logger: Logger,
-    metrics: PrometheusCollectorRegistry? = nil, tls: TLSConfiguration? = nil,
+    metrics: PrometheusCollectorRegistry? = nil, tls: TLSConfiguration? = nil, tlsChannel: TLSChannelConfiguration? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int?) async -> Void = { _ in },
     routes: (Router<BasicWebSocketRequestContext>) -> Void = { _ in },
     session: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter, Logger) async -> Void
@@ -39,7 +39,7 @@ public func buildSyncApplication(
         configuration: .init(ws: .init(maxFrameSize: frames, autoPing: .enabled(timePeriod: .seconds(20)))))
     return Application(
         router: router,
-        server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
+        server: try tlsChannel.map { try .tls(http, configuration: $0) } ?? tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
         configuration: .init(address: .hostname(host, port: port), serverName: serverName),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
         logger: logger

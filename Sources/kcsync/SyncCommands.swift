@@ -158,7 +158,8 @@ struct SyncCommand: AsyncParsableCommand {
 struct DaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "daemon", abstract: "Houd deze replica in sync met het bestuur en de peers (draait tot SIGTERM of Ctrl-C).")
     @OptionGroup var options: ReplicaOptions
-    @Option(help: "Accept sessions from peers of this school on HOST:PORT, e.g. 192.168.1.20:8451; a bare PORT listens on 127.0.0.1 only.") var listen: String?
+    @Option(help: "Accept sessions from peers of this school on HOST:PORT, e.g. 192.168.1.20:8451 (TLS 1.3, peers authenticated by their keys; they connect with wss://); a bare PORT listens on 127.0.0.1 only.") var listen: String?
+    @Flag(help: "Serve TLS on a loopback listener too (always on for any other address).") var tls = false
 
     func run() async throws {
         try await reporting { try await serve() }
@@ -172,6 +173,7 @@ struct DaemonCommand: AsyncParsableCommand {
                 throw KCError(.invalidInput, "'\(listen)' is geen geldig adres om op te luisteren; gebruik HOST:POORT, bijvoorbeeld 192.168.1.20:8451, of alleen een poort voor 127.0.0.1.")
             }
             listenAddress = parsed
+            if tls { listenAddress?.tls = true }
         }
         if replica.configuration.boardURL == nil && replica.peers().isEmpty && listenAddress == nil {
             throw KCError(.invalidInput, "Er is geen bestuursserver, geen peer en geen --listen. Stel het bestuur in met: kcsync config board-url ws://HOST:8450")
