@@ -62,6 +62,9 @@ public enum PrivacyPolicy {
                   canonical("role", KCRole.allCases.map(\.rawValue)) else { return .notCanonical }
             // A pupil meeting is about pupils whatever its subject says.
             if text("subject") == SubjectLevel.pupil.rawValue || text("category") == NoteCategory.pupilMeeting.rawValue { return .pupilLevel }
+            // A note that refers to a pupil or lists the people at a meeting is about people.
+            if let reference = state.value(of: "subjectRef")?.text, !reference.isEmpty { return .pupilLevel }
+            if !state.elements(of: "participants").isEmpty { return .pupilLevel }
             if state.value(of: "sensitive") == .boolean(true) { return .sensitive }
             if let category = text("category").flatMap(NoteCategory.init(rawValue:)), category.staysAtSchool {
                 return .conversationReport

@@ -126,9 +126,7 @@ enum DemoData {
 
         var team = NoteDraft(author: "kc'er \(school.name)", role: .learningCoordinator, category: .learningTeamMeeting, title: "Leerteam 6-7: lesbezoeken begrijpend lezen")
         team.subject = .learningTeam
-        team.subjectRef = "leerteam 6-7"
         team.body = "Het leerteam bekeek samen twee opnames van een les begrijpend lezen. Afgesproken: elke leerkracht modelt de strategie voorspellen hardop, en we bezoeken elkaar in blok 3."
-        team.participants = ["leerkrachten groep 6 en 7", "kc'er"]
         let teamNote = try replica.addNote(team)
         _ = try replica.shareNote(teamNote.id)
         var draft = AgreementDraft(title: "Collegiale lesbezoeken begrijpend lezen in groep 6 en 7", owner: "Leerteam 6-7", dueDate: today + 56)

@@ -18,10 +18,10 @@ extension NoteCommand {
         @Option(help: "rekenen, begrijpend lezen, technisch lezen, spelling, taalverzorging, sociaal-emotioneel.") var subjectArea: String?
         @Option(help: "Toetsmoment, e.g. \"2025-2026 M\".") var period: String?
         @Option(help: "pupil (leerling), group (groep), leerteam or school. Never assumed: a note without one is not shared.") var subject: String?
-        @Option(help: "Local reference to the subject (e.g. group 6B).") var subjectRef: String?
+        @Option(help: "Who it is about, for the school's own use (a pupil's name or number); a note with one never leaves the school.") var subjectRef: String?
         @Option(help: "The meeting date, yyyy-mm-dd.") var meetingDate: String?
         @Option(help: "A tag (repeatable).") var tag: [String] = []
-        @Option(help: "A participant (repeatable).") var participant: [String] = []
+        @Option(help: "A participant (repeatable); a note with participants never leaves the school.") var participant: [String] = []
         @Flag(help: "Special-category data (health, diagnosis): never leaves the school.") var sensitive = false
         @Option(help: "The author (default: $KCSYNC_AUTHOR or the login name).") var author: String?
 
