@@ -41,14 +41,17 @@ extension KCReplica {
             default: nil
             }
         }
+        /// A figure's identity: what it is a figure of, set once when it is made.
+        func identify(_ id: EntityID, _ area: SubjectArea, _ period: Period, _ group: String, _ metric: TrendMetric,
+                      _ b: inout ChangeBuilder) throws(SyncError) {
+            try b.assign(.text(school), to: "school", of: id, type: t)
+            try b.assign(.text(area.rawValue), to: "subjectArea", of: id, type: t)
+            try b.assign(.text(period.description), to: "period", of: id, type: t)
+            try b.assign(.text(group), to: "group", of: id, type: t)
+            try b.assign(.text(metric.rawValue), to: "metric", of: id, type: t)
+        }
         func write(_ draft: TrendDraft, to id: EntityID, _ b: inout ChangeBuilder, fresh: Bool) throws(SyncError) {
-            if fresh {
-                try b.assign(.text(school), to: "school", of: id, type: t)
-                try b.assign(.text(draft.subjectArea.rawValue), to: "subjectArea", of: id, type: t)
-                try b.assign(.text(draft.period.description), to: "period", of: id, type: t)
-                try b.assign(.text(draft.group), to: "group", of: id, type: t)
-                try b.assign(.text(draft.metric.rawValue), to: "metric", of: id, type: t)
-            }
+            if fresh { try identify(id, draft.subjectArea, draft.period, draft.group, draft.metric, &b) }
             try b.assign(.real(draft.value), to: "value", of: id, type: t)
             try b.assign(.integer(Int64(draft.pupils)), to: "pupils", of: id, type: t)
             try b.assign(draft.ambition.map(Value.real) ?? .null, to: "ambition", of: id, type: t)
@@ -61,11 +64,7 @@ extension KCReplica {
         /// cell, without the leerteam's text) when it is withheld.
         func writeCopy(_ figure: TrendFigure, withheld: Suppression?, to id: EntityID, _ b: inout ChangeBuilder, fresh: Bool) throws(SyncError) {
             if fresh {
-                try b.assign(.text(school), to: "school", of: id, type: t)
-                try b.assign(.text(figure.subjectArea.rawValue), to: "subjectArea", of: id, type: t)
-                try b.assign(.text(figure.period.description), to: "period", of: id, type: t)
-                try b.assign(.text(figure.group), to: "group", of: id, type: t)
-                try b.assign(.text(figure.metric.rawValue), to: "metric", of: id, type: t)
+                try identify(id, figure.subjectArea, figure.period, figure.group, figure.metric, &b)
                 try b.assign(.text(Visibility.board.rawValue), to: "visibility", of: id, type: t)
                 try b.assign(.id(figure.id), to: "source", of: id, type: t)
             }

@@ -114,13 +114,7 @@ struct BoardCommand: AsyncParsableCommand {
         func run() throws {
             try reporting {
                 let board = try BoardReplica.open(directory: options.directory)
-                if list {
-                    let log = try board.erasures()
-                    if options.json { try printJSON(log); return }
-                    if log.isEmpty { print("Er is nog niets gewist.") }
-                    for line in log { print("\(line.erasedAt)  \(typeLabel(line.type))  \(line.id)  reden: \(line.reason)") }
-                    return
-                }
+                if list { return try KCSync.Erase.show(try board.erasures(), json: options.json) }
                 let record = try board.erase(id!, reason: reason!)
                 if options.json { try printJSON(record) } else { print("Gewist (\(typeLabel(record.type))): \(record.id). Reden: \(record.reason)") }
             }

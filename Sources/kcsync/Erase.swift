@@ -15,6 +15,13 @@ extension KCSync {
         @Option(help: "Why (kept in the erasure log, without content).") var reason: String?
         @Flag(help: "Show the erasure log instead.") var list = false
 
+        /// Prints an erasure log (never content).
+        static func show(_ log: [ErasureRecord], json: Bool) throws {
+            if json { try printJSON(log); return }
+            if log.isEmpty { print("Er is nog niets gewist.") }
+            for line in log { print("\(line.erasedAt)  \(typeLabel(line.type))  \(line.id)  reden: \(line.reason)") }
+        }
+
         func validate() throws {
             if list { return }
             guard id != nil else { throw ValidationError("Geef het id van het record dat gewist moet worden, of --list.") }
@@ -24,13 +31,7 @@ extension KCSync {
         func run() throws {
             try reporting {
                 let replica = try options.open()
-                if list {
-                    let log = try replica.erasures()
-                    if options.json { try printJSON(log); return }
-                    if log.isEmpty { print("Er is nog niets gewist.") }
-                    for line in log { print("\(line.erasedAt)  \(typeLabel(line.type))  \(line.id)  reden: \(line.reason)") }
-                    return
-                }
+                if list { return try Erase.show(try replica.erasures(), json: options.json) }
                 let (entity, type) = try replica.resolveAny(id!)
                 let record = try replica.erase(entity, type: type, reason: reason!)
                 if options.json { try printJSON(record) } else { print("Gewist (\(typeLabel(type))): \(entity.hex). Reden: \(record.reason)") }
