@@ -72,7 +72,8 @@ public enum PrivacyPolicy {
             // Shareable only when the rules say so positively: a known subject other than a pupil.
             guard let subject = text("subject").flatMap(SubjectLevel.init(rawValue:)), subject != .pupil else { return .subjectUnknown }
         case KCSchemas.agreement.name:
-            guard canonical("level", SubjectLevel.allCases.map(\.rawValue)) else { return .notCanonical }
+            guard canonical("level", SubjectLevel.allCases.map(\.rawValue)), canonical("status", AgreementStatus.allCases.map(\.rawValue)),
+                  canonical("visibility", Visibility.allCases.map(\.rawValue)) else { return .notCanonical }
             if text("level") == SubjectLevel.pupil.rawValue { return .pupilLevel }
         case KCSchemas.trendAnalysis.name:
             guard canonical("subjectArea", SubjectArea.allCases.map(\.rawValue)), canonical("metric", TrendMetric.allCases.map(\.rawValue)),
@@ -88,6 +89,8 @@ public enum PrivacyPolicy {
             if hasValue && band == nil { return .smallCell }
             if suppression != nil && hasValue { return .smallCell }
             if suppression == .smallCell && !(state.text(of: "interpretation").isEmpty && state.text(of: "actions").isEmpty) { return .smallCell }
+        case KCSchemas.adviceResponse.name:
+            guard canonical("reaction", AdviceReaction.allCases.map(\.rawValue)) else { return .notCanonical }
         default:
             break
         }

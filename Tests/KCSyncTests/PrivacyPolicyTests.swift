@@ -123,6 +123,30 @@ import Testing
         #expect(try board.store.receive([leak.serialized()], in: board.scope).refused.map(\.code) == ["scopeNotAllowed"])
     }
 
+    /// In a board scope only known values pass: an unknown category, subject, status, band or
+    /// reaction fails closed, whatever else the record says.
+    @Test func unknownValuesFailClosed() throws {
+        let board = try Scope.board("41234")
+        var stamp: UInt64 = 1
+        func state(_ fields: [String: Value]) -> EntityState {
+            var state = EntityState()
+            for (field, value) in fields.sorted(by: { $0.key < $1.key }) {
+                stamp += 1
+                state.apply(.assign(field, value), stamp: OpID(timestamp: Timestamp(rawValue: stamp), replica: ReplicaID(high: 1, low: 1), index: 0))
+            }
+            return state
+        }
+        let note: [String: Value] = ["category": .text("groepsbespreking"), "subject": .text("group"), "role": .text(KCRole.learningCoordinator.rawValue)]
+        #expect(PrivacyPolicy.refusal(scope: board, type: "note", state: state(note)) == nil)
+        for (field, bad) in [("category", "leerlingbespreking "), ("subject", "Group"), ("role", "directeur")] {
+            #expect(PrivacyPolicy.refusal(scope: board, type: "note", state: state(note.merging([field: .text(bad)]) { $1 })) == .notCanonical, "\(field)")
+        }
+        #expect(PrivacyPolicy.refusal(scope: board, type: "agreement", state: state(["status": .text("klaar")])) == .notCanonical)
+        #expect(PrivacyPolicy.refusal(scope: board, type: "adviceResponse", state: state(["reaction": .text("prima")])) == .notCanonical)
+        #expect(PrivacyPolicy.refusal(scope: board, type: "trendAnalysis", state: state(["pupilsBand": .text("8")])) == .notCanonical)
+        #expect(PrivacyPolicy.refusal(scope: board, type: "note", state: state(note.merging(["category": .integer(3)]) { $1 })) == .notCanonical)
+    }
+
     @Test func periodsParseOnlyRealToetsmomenten() {
         #expect(Period("2025-2026 M")?.description == "2025-2026 M")
         #expect(Period("2025-2026 M")! < Period("2025-2026 E")!)
