@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
@@ -65,7 +66,7 @@ let package = Package(
         ),
         .target(
             name: "KCModel",
-            dependencies: ["SyncCore"],
+            dependencies: ["SyncCore", .product(name: "CSV", package: "CSV.swift")],
             swiftSettings: upcoming
         ),
         .target(

@@ -1,4 +1,5 @@
-import Foundation
+import CSV
+public import Foundation
 
 /// A trend figure as typed in (`kcsync trend add`) or read from a file (`trend import`),
 /// before it is checked and written.
@@ -184,54 +185,45 @@ public enum TrendCSV {
         Double(text.replacingOccurrences(of: ",", with: ".")).flatMap { $0.isFinite ? $0 : nil }
     }
 
-    /// Splits CSV into records with the line each starts on. The separator is the one the
-    /// header line uses most: `;` or `,`.
+    /// Splits CSV into records with the line each starts on, through CSV.swift (quoted fields
+    /// with separators, `""` and line breaks; CRLF or LF). The separator is the one the header
+    /// line uses most: `;` or `,`.
     static func split(_ text: String) throws -> [(line: Int, fields: [String])] {
         let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
-        let firstLine = body.prefix { $0 != "\n" }
-        let separator: Character = firstLine.filter { $0 == ";" }.count > firstLine.filter { $0 == "," }.count ? ";" : ","
+        let firstLine = body.prefix { $0 != "\n" && $0 != "\r\n" && $0 != "\r" }
+        let separator: UnicodeScalar = firstLine.filter { $0 == ";" }.count > firstLine.filter { $0 == "," }.count ? ";" : ","
+        // Quotes come in pairs (opening and closing, or "" inside a field): an odd count means
+        // a field that is never closed.
+        if body.unicodeScalars.lazy.filter({ $0 == "\"" }).count % 2 == 1 {
+            throw TrendInputError(line: 1 + (body.prefix { $0 != "\"" }.filter { $0 == "\n" || $0 == "\r\n" }.count),
+                                  message: "een veld tussen aanhalingstekens wordt niet afgesloten")
+        }
+        let reader: CSVReader
+        do { reader = try CSVReader(string: body, hasHeaderRow: false, delimiter: separator) } catch {
+            throw TrendInputError(line: 1, message: "het bestand is geen leesbare CSV")
+        }
         var records: [(line: Int, fields: [String])] = []
-        var fields: [String] = []
-        var field = ""
-        var quoted = false
         var line = 1
-        var start = 1
-        var atFieldStart = true
-        var iterator = Array(body).makeIterator()
-        var pending: Character? = nil
-        func next() -> Character? {
-            if let c = pending { pending = nil; return c }
-            return iterator.next()
+        while let row = reader.next() {
+            records.append((line, row))
+            // The next record starts after this one's line breaks, those inside quoted fields too.
+            line += 1 + row.reduce(0) { count, field in count + field.filter { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }.count }
         }
-        while let c = next() {
-            if quoted {
-                if c == "\"" {
-                    let following = next()
-                    if following == "\"" { field.append("\"") } else { quoted = false; pending = following }
-                } else {
-                    if c == "\n" { line += 1 }
-                    field.append(c)
-                }
-                continue
-            }
-            switch c {
-            case "\"" where atFieldStart:
-                quoted = true
-                atFieldStart = false
-            case separator:
-                fields.append(field); field = ""; atFieldStart = true
-            case "\r":
-                continue
-            case "\n":
-                fields.append(field); field = ""; atFieldStart = true
-                records.append((start, fields)); fields = []
-                line += 1; start = line
-            default:
-                field.append(c); atFieldStart = false
-            }
-        }
-        if quoted { throw TrendInputError(line: start, message: "een veld tussen aanhalingstekens wordt niet afgesloten") }
-        if !field.isEmpty || !fields.isEmpty { fields.append(field); records.append((start, fields)) }
         return records
+    }
+
+    /// The text of an exported file: UTF-8 (with or without BOM), or else Windows-1252, which
+    /// Excel writes for "CSV (gescheiden door lijstscheidingsteken)". An Excel workbook
+    /// (`.xlsx`, a ZIP file) is refused with what to do instead.
+    public static func text(of data: Data) throws(TrendInputProblems) -> String {
+        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            throw TrendInputProblems([TrendInputError(line: 1, message: "dit is een Excel-werkmap (.xlsx), geen CSV. Kies in Excel 'Opslaan als' en dan 'CSV UTF-8 (door komma's gescheiden)' of 'CSV (gescheiden door lijstscheidingsteken)', en lees dat bestand in")])
+        }
+        if data.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) {
+            throw TrendInputProblems([TrendInputError(line: 1, message: "dit is een oud Excel-bestand (.xls), geen CSV. Kies in Excel 'Opslaan als' en dan 'CSV (gescheiden door lijstscheidingsteken)'")])
+        }
+        if let text = String(data: data, encoding: .utf8) { return text }
+        if let text = String(data: data, encoding: .windowsCP1252) { return text }
+        throw TrendInputProblems([TrendInputError(line: 1, message: "het bestand is geen tekst in UTF-8 of Windows-1252")])
     }
 }

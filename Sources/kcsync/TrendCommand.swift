@@ -90,7 +90,11 @@ extension TrendCommand {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ValidationError("Het bestand \(file) kan niet worden gelezen.")
             }
-            guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("\(file) is geen UTF-8-tekst.") }
+            let text: String
+            do { text = try TrendCSV.text(of: data) } catch {
+                FileHandle.standardError.write(Data("kcsync: \(file) is niet ingelezen: \(error.errors.map(\.message).joined(separator: "; ")).\n".utf8))
+                throw ExitCode(1)
+            }
             try reporting {
                 let figures = try options.open().importTrends(csv: text, share: !noShare)
                 if options.json { try printJSON(figures.map(TrendView.init)) } else {
