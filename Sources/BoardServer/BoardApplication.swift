@@ -25,12 +25,12 @@ import SyncProtocol
 public func buildBoardApplication(
     board: BoardReplica, host: String = "127.0.0.1", port: Int = 8450,
     notifier: ChangeNotifier = ChangeNotifier(), logger: Logger,
-    metrics: PrometheusCollectorRegistry? = nil, tls: TLSConfiguration? = nil,
+    metrics: PrometheusCollectorRegistry? = nil, tls: TLSConfiguration? = nil, guardian: ConnectionGuard? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int?) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let web = BoardWeb(board: board, logger: logger)
     return try buildSyncApplication(host: host, port: port, serverName: "kcsync-board", logger: logger, metrics: metrics, tls: tls,
-                                    onServerRunning: onServerRunning, routes: web.register(on:)) { inbound, outbound, logger in
+                                    guardian: guardian, onServerRunning: onServerRunning, routes: web.register(on:)) { inbound, outbound, logger in
         let session = SyncSession(role: .server(audience: board.scope.name), key: board.store.key, school: "", board: board.board,
                                   nonce: SessionRunner.nonce())
         let link = SessionPeerName()      // the school the session speaks for

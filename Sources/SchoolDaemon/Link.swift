@@ -187,7 +187,7 @@ public struct LinkService: Service {
         var url = target.url
         if !url.hasSuffix("/sync") { url += url.hasSuffix("/") ? "sync" : "/sync" }
         var configuration = WebSocketClientConfiguration()
-        configuration.maxFrameSize = SessionLimits.standard.maximumFrameBytes + 1024
+        configuration.maxFrameSize = SessionLimits.standard.maximumWireFrameBytes
         let tls: TLSConfiguration
         switch target {
         case .board:

@@ -126,20 +126,29 @@ public struct TextSequence: Hashable, Sendable {
     private mutating func markDeleted(_ range: CharRange) {
         guard range.length > 0 else { return }
         let (end, overflow) = range.offset.addingReportingOverflow(range.length)
-        let new = range.offset..<(overflow ? UInt32.max : end)
+        var lower = range.offset
+        var upper = overflow ? UInt32.max : end
         var list = deleted[range.run] ?? []
-        list.append(new)
-        list.sort { $0.lowerBound < $1.lowerBound }
-        var merged: [Range<UInt32>] = []
-        for r in list {
-            if let last = merged.last, r.lowerBound <= last.upperBound {
-                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
-            } else {
-                merged.append(r)
-            }
+        // The first range that ends at or after the new one's start (the list is sorted and
+        // its ranges disjoint): found by bisection, then merged with every range it touches,
+        // so a delete costs a search and a local splice, never a sort of the run's list.
+        var low = 0, high = list.count
+        while low < high {
+            let middle = (low + high) / 2
+            if list[middle].upperBound < lower { low = middle + 1 } else { high = middle }
         }
-        deleted[range.run] = merged
+        var next = low
+        while next < list.count, list[next].lowerBound <= upper {
+            lower = min(lower, list[next].lowerBound)
+            upper = max(upper, list[next].upperBound)
+            next += 1
+        }
+        list.replaceSubrange(low..<next, with: CollectionOfOne(lower..<upper))
+        deleted[range.run] = list
     }
+
+    /// How many disjoint deleted ranges the text holds (what a receiver bounds per entity).
+    public var deletedRangeCount: Int { deleted.values.reduce(0) { $0 + $1.count } }
 
     /// The deleted ranges in canonical order.
     public var deletedRanges: [CharRange] {

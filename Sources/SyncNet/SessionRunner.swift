@@ -6,6 +6,7 @@ public import SyncStore
 import Metrics
 import NIOCore
 import NIOWebSocket
+import Synchronization
 public import WSCore
 
 /// The metrics every session reports through swift-metrics (the board exports them at
@@ -105,9 +106,17 @@ public struct SessionRunner: Sendable {
         let subscription = notifier.subscribe { scope in continuation.yield(.local(scope)) }
         defer { notifier.unsubscribe(subscription) }
         let maximum = session.limits.maximumFrameBytes
+        let preAuthMaximum = session.limits.maximumPreAuthFrameBytes
+        // Frames are read one permit at a time: a frame waits to be handled before the next is
+        // read, so the inbound side keeps TCP back-pressure. Before Welcome a message may be
+        // only a small one.
+        let gate = FrameGate(permits: session.limits.maximumQueuedFrames)
         let reader = Task {
+            var frames = inbound.makeAsyncIterator()
             do {
-                for try await message in inbound.messages(maxSize: maximum) {
+                while await gate.acquire() {
+                    let limit = gate.authenticated ? maximum : preAuthMaximum
+                    guard let message = try await frames.nextMessage(maxSize: limit) else { break }
                     switch message {
                     case .binary(let buffer):
                         SessionMetrics.bytesIn.increment(by: buffer.readableBytes)
@@ -120,6 +129,7 @@ public struct SessionRunner: Sendable {
             }
             continuation.yield(.ended)
         }
+        defer { gate.close() }
         defer { reader.cancel() }
         let seconds = session.limits.handshakeSeconds
         let timer = Task {
@@ -172,7 +182,7 @@ public struct SessionRunner: Sendable {
                 switch directive {
                 case .send(let bytes):
                     SessionMetrics.bytesOut.increment(by: bytes.count)
-                    do { try await outbound.write(.binary(ByteBuffer(bytes: bytes))) } catch {
+                    do { try await outbound.writeBinaryMessage(ByteBuffer(bytes: bytes)) } catch {
                         logger.debug("send failed", metadata: ["error": "\(error)"])
                         finished = true
                     }
@@ -286,6 +296,7 @@ public struct SessionRunner: Sendable {
                     SessionMetrics.opened.increment()
                     SessionMetrics.active.increment()
                     established = true
+                    gate.markAuthenticated()
                     onEvent(.established(peer, scopes))
                     // (Client) The server's own chain, after the shell had the chance to pin
                     // the board's key from this first contact.
@@ -307,8 +318,12 @@ public struct SessionRunner: Sendable {
         if !finished {
             for await event in events {
                 switch event {
-                case .frame(let bytes): await execute(session.onFrame(bytes, now: SessionRunner.now()))
-                case .text: await execute(session.onTextFrame())
+                case .frame(let bytes):
+                    await execute(session.onFrame(bytes, now: SessionRunner.now()))
+                    gate.release()
+                case .text:
+                    await execute(session.onTextFrame())
+                    gate.release()
                 case .oversized: await execute(session.onOversizedFrame())
                 case .local(let scope): await execute(session.onLocalChange(scope))
                 case .handshakeTimeout: await execute(session.onHandshakeTimeout())
@@ -340,5 +355,65 @@ public struct SessionRunner: Sendable {
     public static func nonce() -> [UInt8] {
         var rng = SystemRandomNumberGenerator()
         return (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    }
+}
+
+
+/// Permits for reading frames: the reader takes one before each frame, the session gives it
+/// back when the frame is handled. Closing lets a waiting reader go (and read no more).
+final class FrameGate: Sendable {
+    private struct State {
+        var permits: Int
+        var waiting: [CheckedContinuation<Bool, Never>] = []
+        var closed = false
+        var authenticated = false
+    }
+    private let state: Mutex<State>
+
+    /// True once the session is established: from then on frames may be large.
+    var authenticated: Bool { state.withLock { $0.authenticated } }
+
+    func markAuthenticated() { state.withLock { $0.authenticated = true } }
+
+    init(permits: Int) {
+        state = Mutex(State(permits: max(1, permits)))
+    }
+
+    /// Waits for a permit; false once the gate is closed.
+    func acquire() async -> Bool {
+        await withCheckedContinuation { continuation in
+            let ready: Bool? = state.withLock { state in
+                if state.closed { return false }
+                if state.permits > 0 {
+                    state.permits -= 1
+                    return true
+                }
+                state.waiting.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// Gives a permit back (to a waiting reader, if there is one).
+    func release() {
+        let next: CheckedContinuation<Bool, Never>? = state.withLock { state in
+            if state.waiting.isEmpty {
+                state.permits += 1
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.resume(returning: true)
+    }
+
+    /// Ends reading: a waiting reader is let go with false.
+    func close() {
+        let waiting = state.withLock { state in
+            state.closed = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume(returning: false) }
     }
 }

@@ -16,6 +16,7 @@ public import WSCore
 public func buildSyncApplication(
     host: String, port: Int, serverName: String, logger: Logger,
     metrics: PrometheusCollectorRegistry? = nil, tls: TLSConfiguration? = nil, tlsChannel: TLSChannelConfiguration? = nil,
+    guardian: ConnectionGuard? = nil, maximumConnections: Int = 4_096,
     onServerRunning: @escaping @Sendable (_ port: Int?) async -> Void = { _ in },
     routes: (Router<BasicWebSocketRequestContext>) -> Void = { _ in },
     session: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter, Logger) async -> Void
@@ -33,14 +34,19 @@ public func buildSyncApplication(
     webSocketRouter.ws("/sync") { inbound, outbound, context in
         await session(inbound, outbound, context.logger)
     }
-    let frames = SessionLimits.standard.maximumFrameBytes + 1024
-    let http: HTTPServerBuilder = .http1WebSocketUpgrade(
+    // One WebSocket frame is at most this; a larger message arrives in fragments, assembled
+    // by the session under its own limit (small until Welcome).
+    let frames = SessionLimits.standard.maximumWireFrameBytes
+    // Limits before trust: per-address cap, request-head deadline, idle limit.
+    let guarded = HTTPServerBuilder.guardedWebSocket(
         webSocketRouter: webSocketRouter,
-        configuration: .init(ws: .init(maxFrameSize: frames, autoPing: .enabled(timePeriod: .seconds(20)))))
+        configuration: .init(maxFrameSize: frames, autoPing: .enabled(timePeriod: .seconds(20))),
+        guardian: guardian ?? ConnectionGuard(logger: logger))
     return Application(
         router: router,
-        server: try tlsChannel.map { try .tls(http, configuration: $0) } ?? tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
-        configuration: .init(address: .hostname(host, port: port), serverName: serverName),
+        server: try tlsChannel.map { try .tls(guarded, configuration: $0) } ?? tls.map { try .tls(guarded, tlsConfiguration: $0) } ?? guarded,
+        configuration: .init(address: .hostname(host, port: port), serverName: serverName,
+                             availableConnectionsDelegate: MaximumAvailableConnections(maximumConnections, logger: logger)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
         logger: logger
     )

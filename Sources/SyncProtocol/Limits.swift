@@ -11,6 +11,13 @@ public enum Limits {
     public static let maximumFieldNameBytes = 64
     /// The longest record type name.
     public static let maximumTypeNameBytes = 64
+    /// The most ops in one change, over all its groups.
+    public static let maximumOperationsPerChange = 50_000
+    /// The most text-delete ranges in one change, over all its ops.
+    public static let maximumDeleteRangesPerChange = 10_000
+    /// The most disjoint deleted ranges one text field of one entity may hold: past it a
+    /// change that adds more is refused (a real text never comes near it).
+    public static let maximumDeletedRangesPerText = 50_000
     /// The longest salt of a group.
     public static let maximumSaltBytes = 32
     /// The most preds/observed tags one op may name.

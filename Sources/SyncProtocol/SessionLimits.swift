@@ -1,7 +1,16 @@
 /// The session limits of Protocol/SPEC.md, section 2.
 public struct SessionLimits: Sendable, Equatable {
-    /// The largest frame accepted.
+    /// The largest frame (one kcsync `Frame`, one WebSocket message) accepted after `Welcome`.
     public var maximumFrameBytes = 8 * 1024 * 1024
+    /// The largest frame accepted before `Welcome` (`Hello`, `Challenge`, `Authenticate`):
+    /// nothing unauthenticated gets more memory than this.
+    public var maximumPreAuthFrameBytes = 64 * 1024
+    /// The largest WebSocket frame on the wire: a larger message travels in fragments, so the
+    /// transport never buffers more than this for one frame.
+    public var maximumWireFrameBytes = 64 * 1024
+    /// Frames read from the connection and not yet handled: while they wait, no more are read,
+    /// so a fast sender meets TCP back-pressure instead of filling memory.
+    public var maximumQueuedFrames = 2
     /// The most changes in one batch.
     public var maximumBatchChanges = 1_000
     /// The most change bytes in one batch (a single larger change travels alone).

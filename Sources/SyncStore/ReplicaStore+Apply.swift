@@ -275,9 +275,21 @@ extension ReplicaStore {
     private func plan(_ plan: inout Plan, change: SignedChange, scopeID: Int64, authority: Authority?, working: inout WorkingSet,
                       admission: inout Admission, tombstones: Set<Tombstone>, db: Database, name: String) throws {
         let header = change.header
+        var operationCount = 0
+        var rangeCount = 0
         for (g, group) in change.groups.enumerated() {
             guard case .operations(let bytes) = group else { continue }
             let ops = try EntityOperations(serialized: bytes)
+            // Bounded work per change, checked before any op is applied.
+            operationCount += ops.operations.count
+            var deletes = false
+            for op in ops.operations { if case .deleteText(let ranges) = op.kind { rangeCount += ranges.count; deletes = true } }
+            guard operationCount <= Limits.maximumOperationsPerChange else {
+                throw SyncError(.malformedChange, "\(name): more than \(Limits.maximumOperationsPerChange) ops in one change")
+            }
+            guard rangeCount <= Limits.maximumDeleteRangesPerChange else {
+                throw SyncError(.malformedChange, "\(name): more than \(Limits.maximumDeleteRangesPerChange) text-delete ranges in one change")
+            }
             let hasErase = ops.operations.contains { if case .erase = $0.kind { true } else { false } }
             if hasErase && ops.operations.count > 1 {
                 throw SyncError(.malformedChange, "\(name): an erase must stand alone in its group")
@@ -299,6 +311,9 @@ extension ReplicaStore {
             var events = plan.states[key]?.events ?? []
             for (offset, op) in ops.operations.enumerated() {
                 events += state.apply(op, stamp: header.opID(group: g, position: offset))
+            }
+            if deletes, let crowded = state.texts.first(where: { $0.value.deletedRangeCount > Limits.maximumDeletedRangesPerText }) {
+                throw SyncError(.malformedChange, "\(name): \(ops.type).\(crowded.key.prefix(64)) would hold more than \(Limits.maximumDeletedRangesPerText) deleted ranges")
             }
             if hasErase {
                 plan.tombstones.append(Tombstone(scope: scopeID, entity: ops.entity, authority: authority?.storedName ?? "",

@@ -54,7 +54,7 @@ final class WireTap: @unchecked Sendable {
                 lock.withLock { bytes.append(contentsOf: buffer[0..<n]) }
                 var sent = 0
                 while sent < n {
-                    let m = buffer[sent..<n].withUnsafeBytes { write(to, $0.baseAddress, n - sent) }
+                    let m = buffer[sent..<n].withUnsafeBytes { send(to, $0.baseAddress, n - sent, Int32(MSG_NOSIGNAL)) }
                     if m <= 0 { break }
                     sent += m
                 }

@@ -39,9 +39,9 @@ import Testing
         deinit { try? FileManager.default.removeItem(at: root) }
 
         /// Runs `body` with the board server listening on a free loopback port.
-        func withServer(tls: TLSConfiguration? = nil, _ body: (String) async throws -> Void) async throws {
+        func withServer(tls: TLSConfiguration? = nil, guardian: ConnectionGuard? = nil, _ body: (String) async throws -> Void) async throws {
             let port = Mutex<Int?>(nil)
-            let app = try buildBoardApplication(board: board, host: "127.0.0.1", port: 0, logger: logger, tls: tls,
+            let app = try buildBoardApplication(board: board, host: "127.0.0.1", port: 0, logger: logger, tls: tls, guardian: guardian,
                                                 onServerRunning: { p in port.withLock { $0 = p } })
             let server = Task { try await app.runService() }
             defer { server.cancel() }
@@ -54,9 +54,9 @@ import Testing
         func raw(_ url: String, _ frames: [Data], stopAfter: Int = .max) async throws -> [Data] {
             let received = Mutex<[Data]>([])
             var configuration = WebSocketClientConfiguration()
-            configuration.maxFrameSize = 16 * 1024 * 1024
+            configuration.maxFrameSize = SessionLimits.standard.maximumWireFrameBytes
             _ = try? await WebSocketClient.connect(url: url + "/sync", configuration: configuration, logger: logger) { inbound, outbound, _ in
-                for frame in frames { try await outbound.write(.binary(ByteBuffer(bytes: frame))) }
+                for frame in frames { try await outbound.writeBinaryMessage(ByteBuffer(bytes: frame)) }
                 for try await message in inbound.messages(maxSize: 16 * 1024 * 1024) {
                     if case .binary(let buffer) = message { received.withLock { $0.append(Data(buffer.readableBytesView)) } }
                     if received.withLock({ $0.count }) >= stopAfter { break }

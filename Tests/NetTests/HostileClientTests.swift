@@ -44,7 +44,7 @@ import Testing
                 pending = []
                 while let directive = queue.popFirst() {
                     switch directive {
-                    case .send(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+                    case .send(let bytes): try await outbound.writeBinaryMessage(ByteBuffer(bytes: bytes))
                     case .readMemberships: queue += session.onMemberships([])
                     case .readVectors(let scopes):
                         // Pretend to hold nothing.
@@ -60,7 +60,7 @@ import Testing
                 replies.withLock { $0.append(bytes) }
                 pending = session.onFrame(bytes, now: SessionRunner.now())
             }
-            for frame in frames { try await outbound.write(.binary(ByteBuffer(bytes: frame))) }
+            for frame in frames { try await outbound.writeBinaryMessage(ByteBuffer(bytes: frame)) }
             // Listen for a while, then close: the server's answers end with the connection.
             let closer = Task {
                 try? await Task.sleep(for: listen)

@@ -1,0 +1,24 @@
+@testable import SyncNet
+import Synchronization
+import Testing
+
+/// The reader of a session takes a permit per frame and the session gives it back once the
+/// frame is handled: with all permits out, no more is read (TCP back-pressure).
+struct FrameGateTests {
+    @Test func noMoreIsReadUntilAFrameIsHandled() async throws {
+        let gate = FrameGate(permits: 2)
+        let read = Atomic<Int>(0)
+        let reader = Task {
+            while await gate.acquire() { read.add(1, ordering: .relaxed) }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(read.load(ordering: .relaxed) == 2, "the reader ran ahead of the session")
+        gate.release()
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(read.load(ordering: .relaxed) == 3)
+        gate.close()
+        await reader.value
+        #expect(read.load(ordering: .relaxed) == 3, "a closed gate lets the reader go without reading")
+        #expect(await gate.acquire() == false)
+    }
+}
