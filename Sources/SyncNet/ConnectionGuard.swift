@@ -100,8 +100,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if !headSeen {
             // The head ends at the first empty line.
+            // (Only until the head is seen: the HTTP decoder bounds how much that can be.)
             let buffer = unwrapInboundIn(data)
-            let bytes = tail + Array(buffer.readableBytesView.suffix(4096))
+            let bytes = tail + Array(buffer.readableBytesView)
             if bytes.count >= 4, (0...(bytes.count - 4)).contains(where: { bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10 }) {
                 headSeen = true
                 deadline?.cancel()

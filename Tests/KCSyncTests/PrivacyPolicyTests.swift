@@ -121,6 +121,16 @@ import Testing
         let leak = forger.next([EntityOperations(entity: copyID, type: "note",
                                                  operations: [RecordOperation(field: "participants", kind: .add(.text("PARTICIPANT-CANARY")))])])
         #expect(try board.store.receive([leak.serialized()], in: board.scope).refused.map(\.code) == ["scopeNotAllowed"])
+
+        // A copy with a value outside the vocabulary (a category kcsync does not know, so no
+        // rule of it could apply) is refused as well: the rules fail closed.
+        var rng = SystemRandomNumberGenerator()
+        var next = ChainForger(key: school.store.key, scope: school.boardScope, after: try SignedChange(serialized: last))
+        let unknown = next.next([ChainForger.assign(EntityID(millis: 1, using: &rng), type: "note", [
+            "school": .text("12AB"), "category": .text("leerlingdossier"), "subject": .text("school"), "title": .text("Onbekend")])])
+        let held = try board.store.stateHash()
+        #expect(try board.store.receive([unknown.serialized()], in: board.scope).refused.map(\.code) == ["scopeNotAllowed"])
+        #expect(try board.store.stateHash() == held)
     }
 
     /// In a board scope only known values pass: an unknown category, subject, status, band or
