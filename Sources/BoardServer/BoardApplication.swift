@@ -28,9 +28,9 @@ public func buildBoardApplication(
     metrics: PrometheusCollectorRegistry? = nil, tls: TLSConfiguration? = nil, guardian: ConnectionGuard? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int?) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let web = BoardWeb(board: board, logger: logger)
+    let web = BoardWeb(board: board, logger: logger, secureCookies: tls != nil)
     return try buildSyncApplication(host: host, port: port, serverName: "kcsync-board", logger: logger, metrics: metrics, tls: tls,
-                                    guardian: guardian, onServerRunning: onServerRunning, routes: web.register(on:)) { inbound, outbound, logger in
+                                    guardian: guardian, metricsAllowed: { web.account($0) != nil }, onServerRunning: onServerRunning, routes: web.register(on:)) { inbound, outbound, logger in
         let session = SyncSession(role: .server(audience: board.scope.name), key: board.store.key, school: "", board: board.board,
                                   nonce: SessionRunner.nonce())
         let link = SessionPeerName()      // the school the session speaks for

@@ -15,6 +15,8 @@ struct BoardWeb: Sendable {
     let board: BoardReplica
     let sessions = SessionTable()
     let logger: Logger
+    /// Cookies only over TLS (`Secure`) when the server speaks TLS itself.
+    var secureCookies = false
 
     static let sessionCookie = "kcsync_session"
 
@@ -24,7 +26,7 @@ struct BoardWeb: Sendable {
             if let code = request.uri.queryParameters.get("code") {
                 return self.loginWithCode(String(code))
             }
-            return BoardWeb.html(BoardPages.login(failed: false, next: request.uri.queryParameters.get("next").map { String($0) } ?? "/"))
+            return BoardWeb.html(BoardPages.login(failed: false, next: BoardWeb.sameSite(request.uri.queryParameters.get("next").map { String($0) })))
         }
         router.post("/login") { request, _ in try await self.login(request) }
         router.post("/logout") { request, _ in
@@ -76,8 +78,7 @@ struct BoardWeb: Sendable {
             logger.notice("board login refused")
             return BoardWeb.html(BoardPages.login(failed: true, next: "/"), status: .unauthorized)
         }
-        let next = form.next.flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/"
-        return startSession(account: account.name, next: next)
+        return startSession(account: account.name, next: BoardWeb.sameSite(form.next))
     }
 
     /// A one-time login link (`kcsync board login-link NAME`): a session, then the overview.
@@ -92,7 +93,7 @@ struct BoardWeb: Sendable {
     func startSession(account: String, next: String) -> Response {
         let token = sessions.start(account: account)
         var response = Response.redirect(to: next, type: .found)
-        response.headers[.setCookie] = "\(BoardWeb.sessionCookie)=\(token); Path=/; Max-Age=\(SessionTable.lifetimeSeconds); HttpOnly; SameSite=Lax"
+        response.headers[.setCookie] = "\(BoardWeb.sessionCookie)=\(token); Path=/; Max-Age=\(SessionTable.lifetimeSeconds); HttpOnly; SameSite=Lax\(secureCookies ? "; Secure" : "")"
         logger.info("board login", metadata: ["account": "\(account)"])
         return response
     }
@@ -128,6 +129,15 @@ struct BoardWeb: Sendable {
     }
 
     struct APIError: Encodable { var error: String; var message: String }
+
+    /// Where a login may send the browser: a path of this site only. Not `//host` or `/\\host`
+    /// (which browsers read as another site), no backslash or control character anywhere;
+    /// anything else goes to the overview.
+    static func sameSite(_ next: String?) -> String {
+        guard let next, next.count <= 512, next.hasPrefix("/"), !next.dropFirst().hasPrefix("/"),
+              !next.contains("\\"), !next.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return "/" }
+        return next
+    }
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],

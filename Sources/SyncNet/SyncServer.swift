@@ -17,16 +17,21 @@ public func buildSyncApplication(
     host: String, port: Int, serverName: String, logger: Logger,
     metrics: PrometheusCollectorRegistry? = nil, tls: TLSConfiguration? = nil, tlsChannel: TLSChannelConfiguration? = nil,
     guardian: ConnectionGuard? = nil, maximumConnections: Int = 4_096,
+    metricsAllowed: @escaping @Sendable (Request) -> Bool = { _ in true },
     onServerRunning: @escaping @Sendable (_ port: Int?) async -> Void = { _ in },
     routes: (Router<BasicWebSocketRequestContext>) -> Void = { _ in },
     session: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter, Logger) async -> Void
 ) throws -> some ApplicationProtocol {
     let router = Router(context: BasicWebSocketRequestContext.self)
+    router.add(middleware: SecurityHeaders(tls: tls != nil || tlsChannel != nil))
     router.get("/health") { _, _ in "ok\n" }
     if let metrics {
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        router.get("/metrics") { request, _ in
+            guard metricsAllowed(request) else {
+                return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kcsync\", Basic realm=\"kcsync\""])
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }
     }
     routes(router)

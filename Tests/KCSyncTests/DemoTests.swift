@@ -175,6 +175,23 @@ import Testing
         #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer wrong-secret", base + "/api/v1/view"]) == "401")
         #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", "-u", "demo:wrong-secret-123", base + "/api/v1/view"]) == "401")
         #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", "--data", "naam=demo&wachtwoord=fout", base + "/login"]) == "401")
+        // /metrics too needs an account.
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", base + "/metrics"]) == "401")
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(secret)", base + "/metrics"]) == "200")
+        // Every response carries the security headers.
+        for path in ["/login", "/api/v1/view", "/health"] {
+            let headers = try DemoTests.curl(["-D", "-", "-o", "/dev/null", base + path]).lowercased()
+            #expect(headers.contains("content-security-policy: default-src 'none'") && headers.contains("frame-ancestors 'none'"), "\(path): \(headers)")
+            #expect(headers.contains("x-content-type-options: nosniff") && headers.contains("x-frame-options: deny"), "\(path)")
+            #expect(headers.contains("referrer-policy: no-referrer"), "\(path)")
+        }
+        // A login sends the browser only to a path of this site: not to //host or /\host.
+        for evil in ["/%5Cevil.example", "//evil.example", "https://evil.example", "/%0D%0ALocation:%20x"] {
+            let to = try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "--data", "naam=demo&wachtwoord=\(secret)&next=\(evil)", base + "/login"])
+            #expect(to == "302 \(base)/", "next=\(evil) went to \(to)")
+        }
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "--data", "naam=demo&wachtwoord=\(secret)&next=/?vakgebied=rekenen",
+                                    base + "/login"]) == "302 \(base)/?vakgebied=rekenen")
 
         // Every path of the OpenAPI document answers a board account with JSON.
         let openAPI = try String(contentsOf: DemoTests.repository.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)

@@ -37,10 +37,10 @@ import Testing
     }
 
     /// The body of an HTTP GET (the board's plain-text endpoints), by curl (.ci/run installs it).
-    static func get(_ url: String) throws -> String {
+    static func get(_ url: String, bearer: String? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "--silent", "--show-error", "--fail", url]
+        process.arguments = ["curl", "--silent", "--show-error", "--fail"] + (bearer.map { ["-H", "Authorization: Bearer \($0)"] } ?? []) + [url]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -130,8 +130,11 @@ import Testing
         let refused = try kc("sync", "--data", outsider)
         #expect(refused.status == 1)
         #expect(refused.out.contains("unauthorized") && refused.err.contains("Niet elke synchronisatie lukte"), "\(refused.out) \(refused.err)")
-        // The board's /metrics (Prometheus text) counts what came in and what it refused.
-        let metrics = try EndToEndTests.get("http://127.0.0.1:\(port)/metrics")
+        // The board's /metrics (Prometheus text, for a board account) counts what came in and
+        // what it refused.
+        #expect(try EndToEndTests.get("http://127.0.0.1:\(port)/metrics").isEmpty, "metrics without an account")
+        let account = try kc("board", "add-user", "it", "--json", "--data", boardDir).object()
+        let metrics = try EndToEndTests.get("http://127.0.0.1:\(port)/metrics", bearer: try #require(account["secret"] as? String))
         #expect(EndToEndTests.sample(metrics, "kcsync_sessions_total") ?? 0 >= 3, "\(metrics)")
         #expect(EndToEndTests.sample(metrics, #"kcsync_bytes_total{direction="in"}"#) ?? 0 > 0, "\(metrics)")
         #expect(EndToEndTests.sample(metrics, #"kcsync_rejections_total{reason="unregistered"}"#) ?? 0 >= 1, "\(metrics)")
