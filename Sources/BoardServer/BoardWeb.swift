@@ -57,8 +57,10 @@ struct BoardWeb: Sendable {
     func page(_ request: Request) throws -> Response {
         guard let account = account(request) else { return Response.redirect(to: "/login", type: .found) }
         let query = request.uri.queryParameters
-        let period = query.get("periode").flatMap { $0.isEmpty ? nil : Period(String($0)) }
-        let area = query.get("vakgebied").flatMap { SubjectArea(rawValue: String($0)) }
+        // A form sent with GET writes a space as '+'.
+        func value(_ name: String) -> String? { query.get(name).map { String($0).replacingOccurrences(of: "+", with: " ") } }
+        let period = value("periode").flatMap { $0.isEmpty ? nil : Period($0) }
+        let area = value("vakgebied").flatMap { SubjectArea(rawValue: $0) }
         do {
             let report = try board.report(period: period, subjectArea: area)
             let periods = try board.periods().map(\.description)
@@ -106,16 +108,19 @@ struct BoardWeb: Sendable {
             return response
         }
         let query = request.uri.queryParameters
+        // A query value as form encoding writes it: '+' is a space (what most HTTP clients
+        // send for "2025-2026 M"). Given but empty is an error, not "all".
+        func value(_ name: String) -> String? { query.get(name).map { String($0).replacingOccurrences(of: "+", with: " ") } }
         var period: Period?
-        if let text = query.get("period"), !text.isEmpty {
-            guard let parsed = Period(String(text)) else {
+        if let text = value("period") {
+            guard let parsed = Period(text) else {
                 return BoardWeb.json(APIError(error: "invalid_period", message: "period must look like '2025-2026 M' or '2025-2026 E'"), status: .badRequest)
             }
             period = parsed
         }
         var area: SubjectArea?
-        if let text = query.get("subjectArea"), !text.isEmpty {
-            guard let parsed = SubjectArea(rawValue: String(text)) else {
+        if let text = value("subjectArea") {
+            guard let parsed = SubjectArea(rawValue: text) else {
                 return BoardWeb.json(APIError(error: "invalid_subject_area", message: "subjectArea must be one of \(SubjectArea.allCases.map(\.rawValue).joined(separator: ", "))"), status: .badRequest)
             }
             area = parsed

@@ -204,6 +204,12 @@ import Testing
         let view = try DemoTests.curl(["--fail", "-u", "demo:\(secret)", base + "/api/v1/view?subjectArea=rekenen"])
         #expect(view.contains("\"board\":\"41234\""))
         #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(secret)", base + "/api/v1/view?period=gisteren"]) == "400")
+        // '+' for a space, as most HTTP clients encode it; a parameter given empty is an error.
+        let plus = try DemoTests.curl(["--fail", "-H", "Authorization: Bearer \(secret)", base + "/api/v1/view?period=2025-2026+E&subjectArea=begrijpend+lezen"])
+        #expect(plus.contains("\"period\":\"2025-2026 E\"") && plus.contains("\"subjectArea\":\"begrijpend lezen\""), "\(plus.prefix(300))")
+        for empty in ["period=", "subjectArea="] {
+            #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(secret)", base + "/api/v1/view?\(empty)"]) == "400", "\(empty)")
+        }
 
         // A real browser, logged in with a one-time link, sees what a board member would.
         let link = try #require(try CLI().run(["board", "login-link", "demo", "--json", "--url", base, "--data", boardDirectory.path]).object()["url"] as? String)
@@ -220,6 +226,9 @@ import Testing
         for text in try DemoTests.schoolOnlyTexts() where !text.isEmpty {
             #expect(!dom.contains(DemoTests.escape(text)), "a school-only text on the board's page: \(text)")
         }
+        // A space written as '+' in the page's query (as form encoding does) picks that period.
+        let form = try DemoTests.curl(["--fail", "-u", "demo:\(secret)", base + "/?periode=2024-2025+E&vakgebied=begrijpend+lezen"])
+        #expect(form.contains("class=\"actief\">2024-2025 E<") && form.contains("class=\"actief\">begrijpend lezen<"), "the page ignored the '+'")
         // The link worked once only.
         let reused = try DemoTests.curl(["-w", "\n%{http_code}", link])
         #expect(reused.hasSuffix("401") && reused.contains("verlopen of al gebruikt"))
