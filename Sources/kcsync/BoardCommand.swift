@@ -101,21 +101,13 @@ struct BoardCommand: AsyncParsableCommand {
             abstract: "Wis een record uit de bestuursscope (AVG): de inhoud verdwijnt bij het bestuur en bij elke school.",
             discussion: "Met --list: het wislogboek van het bestuur (wat, wanneer en waarom; nooit de inhoud).")
         @OptionGroup var options: ReplicaOptions
-        @Argument(help: "The record's id (a unique prefix or the short id).") var id: String?
-        @Option(help: "Why (kept in the erasure log, without content).") var reason: String?
-        @Flag(help: "Show the erasure log instead.") var list = false
-
-        func validate() throws {
-            if list { return }
-            guard id != nil else { throw ValidationError("Geef het id van het record dat gewist moet worden, of --list.") }
-            guard reason != nil else { throw ValidationError("Geef een reden met --reason, bijvoorbeeld 'verzoek school'.") }
-        }
+        @OptionGroup var erasure: ErasureArguments
 
         func run() throws {
             try reporting {
                 let board = try BoardReplica.open(directory: options.directory)
-                if list { return try KCSync.Erase.show(try board.erasures(), json: options.json) }
-                let record = try board.erase(id!, reason: reason!)
+                if erasure.list { return try ErasureArguments.show(try board.erasures(), json: options.json) }
+                let record = try board.erase(erasure.id!, reason: erasure.reason!)
                 if options.json { try printJSON(record) } else { print("Gewist (\(typeLabel(record.type))): \(record.id). Reden: \(record.reason)") }
             }
         }
