@@ -111,6 +111,22 @@ public enum FrameForger {
         frames.flatMap { refusals(in: [$0]) ?? [] }
     }
 
+    /// How many of `frames` are `Changes` frames (each owes one `Ack`).
+    public static func changesCount(in frames: [Data]) -> Int {
+        frames.count { bytes in
+            guard let frame = try? Kcsync_V1_Frame(serializedBytes: bytes), case .changes? = frame.kind else { return false }
+            return true
+        }
+    }
+
+    /// How many of `frames` are `Ack` frames.
+    public static func ackCount(in frames: [Data]) -> Int {
+        frames.count { bytes in
+            guard let frame = try? Kcsync_V1_Frame(serializedBytes: bytes), case .ack? = frame.kind else { return false }
+            return true
+        }
+    }
+
     /// The code of the error frame in `frames`, if any.
     public static func errorCode(in frames: [Data]) -> String? {
         for bytes in frames {

@@ -27,11 +27,16 @@ import Testing
     typealias Fixture = BoardServerTests.Fixture
 
     /// A registered key speaking by hand: completes the handshake with the real session code,
-    /// then sends `frames` as they are and collects what the server answers for `listen`.
+    /// then sends `frames` as they are and collects what the server answers. It listens until
+    /// every `Changes` frame it sent has its `Ack`, or an `Error` arrives, or `listen` has passed
+    /// (generous, so a loaded machine only makes it slower; with no `Changes` to answer it waits
+    /// `quiet` for an error that should not come).
     /// With `ownVector` false it sends no `Vector` of its own: the frames bring one.
     static func hostile(_ f: Fixture, _ url: String, key: ReplicaKey, school: String, memberships: [Data] = [],
                         audience: String? = "board/41234", scopes: [Scope]? = nil,
-                        ownVector: Bool = true, frames: [Data], listen: Duration = .milliseconds(1500)) async -> [Data] {
+                        ownVector: Bool = true, frames: [Data], listen: Duration = .seconds(30),
+                        quiet: Duration = .milliseconds(1500)) async -> [Data] {
+        let owed = FrameForger.changesCount(in: frames)
         let replies = Mutex<[Data]>([])
         _ = try? await WebSocketClient.connect(url: url + "/sync", logger: f.logger) { inbound, outbound, _ in
             var session = SyncSession(role: .client(scopes: scopes ?? [f.board.scope], audience: audience, pinnedServerKey: nil),
@@ -60,16 +65,24 @@ import Testing
                 replies.withLock { $0.append(bytes) }
                 pending = session.onFrame(bytes, now: SessionRunner.now())
             }
+            let handshake = replies.withLock { $0.count }
             for frame in frames { try await outbound.writeBinaryMessage(ByteBuffer(bytes: frame)) }
-            // Listen for a while, then close: the server's answers end with the connection.
+            // Listen until answered (or the deadline), then close: the answers end with the connection.
             let closer = Task {
-                try? await Task.sleep(for: listen)
+                try? await Task.sleep(for: owed == 0 ? quiet : listen)
                 try? await outbound.close(.normalClosure, reason: nil)
             }
             defer { closer.cancel() }
             while let message = try await iterator.next() {
-                if case .binary(let buffer) = message { replies.withLock { $0.append(Data(buffer.readableBytesView)) } }
+                guard case .binary(let buffer) = message else { continue }
+                let answered = replies.withLock { all -> Bool in
+                    all.append(Data(buffer.readableBytesView))
+                    let since = Array(all[handshake...])
+                    return FrameForger.errorCode(in: since) != nil || (owed > 0 && FrameForger.ackCount(in: since) >= owed)
+                }
+                if answered { break }
             }
+            try? await outbound.close(.normalClosure, reason: nil)
         }
         return replies.withLock { $0 }
     }
