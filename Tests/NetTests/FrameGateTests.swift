@@ -11,14 +11,23 @@ struct FrameGateTests {
         let reader = Task {
             while await gate.acquire() { read.add(1, ordering: .relaxed) }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        // Wait (as long as a loaded machine needs) for the reader to take both permits, then
+        // give it time to run ahead if it could.
+        try await FrameGateTests.until { read.load(ordering: .relaxed) >= 2 }
+        try await Task.sleep(for: .milliseconds(200))
         #expect(read.load(ordering: .relaxed) == 2, "the reader ran ahead of the session")
         gate.release()
-        try await Task.sleep(for: .milliseconds(100))
+        try await FrameGateTests.until { read.load(ordering: .relaxed) >= 3 }
+        try await Task.sleep(for: .milliseconds(200))
         #expect(read.load(ordering: .relaxed) == 3)
         gate.close()
         await reader.value
         #expect(read.load(ordering: .relaxed) == 3, "a closed gate lets the reader go without reading")
         #expect(await gate.acquire() == false)
+    }
+
+    /// Polls `condition` every 10 ms for up to 10 s.
+    static func until(_ condition: () -> Bool) async throws {
+        for _ in 0..<1000 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
     }
 }
