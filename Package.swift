@@ -128,7 +128,9 @@ let package = Package(
         ),
         .target(
             name: "SyncTestKit",
-            dependencies: ["SyncCore", "SyncProtocol", "SyncStore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "SyncNet",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming
         ),
         .executableTarget(

@@ -63,18 +63,22 @@ public struct SessionRunner: Sendable {
     let onEvent: @Sendable (SessionEvent) -> Void
     /// How long a transient refusal waits before its changes are sent again.
     let retryDelay: Duration
+    /// The wall clock in milliseconds since 1970 (injected, so simulations bring their own).
+    let now: @Sendable () -> UInt64
 
     /// A runner for `store`. `authorize` decides what a peer may sync (server side); the
     /// membership statements the peer presented are stored first, so it can rely on
     /// ``ReplicaStore/trust()``. `admitted` is asked every few seconds while the session runs
     /// (server side): when it says no (the key was revoked), the session closes at once.
     /// `exclusions` names, per scope, the changes not to send this peer (refused before).
-    /// `onEvent` hears what happens.
+    /// `onEvent` hears what happens. `now` is the wall clock the session checks handshakes
+    /// against.
     public init(store: ReplicaStore, notifier: ChangeNotifier, logger: Logger,
                 authorize: @escaping @Sendable (SyncSession.Peer) -> [Scope]? = { _ in nil },
                 admitted: @escaping @Sendable (SyncSession.Peer) -> Bool = { _ in true },
                 exclusions: @escaping @Sendable (Scope) -> VersionVector = { _ in VersionVector() },
                 retryDelay: Duration = .seconds(10),
+                now: @escaping @Sendable () -> UInt64 = SessionRunner.now,
                 onEvent: @escaping @Sendable (SessionEvent) -> Void = { _ in }) {
         self.store = store
         self.notifier = notifier
@@ -83,6 +87,7 @@ public struct SessionRunner: Sendable {
         self.admitted = admitted
         self.exclusions = exclusions
         self.retryDelay = retryDelay
+        self.now = now
         self.onEvent = onEvent
     }
 
@@ -97,9 +102,16 @@ public struct SessionRunner: Sendable {
         case ended
     }
 
-    /// Runs the session until it closes or the connection ends. Returns the error that closed
-    /// it, if any.
+    /// Runs the session over a WebSocket until it closes or the connection ends. Returns the
+    /// error that closed it, if any.
     public func run(_ initial: SyncSession, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+                    stopWhenCaughtUp: Bool = false) async -> SessionError? {
+        await run(initial, over: WebSocketTransport(inbound: inbound, outbound: outbound), stopWhenCaughtUp: stopWhenCaughtUp)
+    }
+
+    /// Runs the session over `transport` until it closes or the connection ends. Returns the
+    /// error that closed it, if any (a storage failure closes it with `INTERNAL`).
+    public func run(_ initial: SyncSession, over transport: some SessionTransport,
                     stopWhenCaughtUp: Bool = false) async -> SessionError? {
         var session = initial
         let (events, continuation) = AsyncStream<Event>.makeStream()
@@ -112,15 +124,15 @@ public struct SessionRunner: Sendable {
         // only a small one.
         let gate = FrameGate(permits: session.limits.maximumQueuedFrames)
         let reader = Task {
-            var frames = inbound.makeAsyncIterator()
+            var frames = transport.makeReader()
             do {
                 while await gate.acquire() {
                     let limit = gate.authenticated ? maximum : preAuthMaximum
-                    guard let message = try await frames.nextMessage(maxSize: limit) else { break }
+                    guard let message = try await frames.next(maxSize: limit) else { break }
                     switch message {
-                    case .binary(let buffer):
-                        SessionMetrics.bytesIn.increment(by: buffer.readableBytes)
-                        continuation.yield(.frame(Data(buffer.readableBytesView)))
+                    case .binary(let bytes):
+                        SessionMetrics.bytesIn.increment(by: bytes.count)
+                        continuation.yield(.frame(bytes))
                     case .text: continuation.yield(.text)
                     }
                 }
@@ -150,16 +162,23 @@ public struct SessionRunner: Sendable {
         var closing: SessionError?
         var finished = false
         var established = false
+        var caughtUp = false
         var membershipsSent: Set<Data> = []
         var membershipVersion: Int64?
         /// The statements this side learnt since it last sent the peer its own (none while the
-        /// trust state is unchanged: one cheap query).
-        func newMemberships() -> [Data] {
-            guard let version = try? store.trustVersion(), version != membershipVersion else { return [] }
-            membershipVersion = version
-            let fresh = ((try? store.memberships()) ?? []).map { $0.serialized() }.filter { !membershipsSent.contains($0) }
-            membershipsSent.formUnion(fresh)
-            return fresh
+        /// trust state is unchanged: one cheap query). A failed read ends the session with
+        /// `INTERNAL`: the peer must not be told "nothing new" when this side does not know.
+        func newMemberships() -> [SyncSession.Directive] {
+            do {
+                let version = try store.trustVersion()
+                guard version != membershipVersion else { return [] }
+                let fresh = try store.memberships().map { $0.serialized() }.filter { !membershipsSent.contains($0) }
+                membershipVersion = version
+                membershipsSent.formUnion(fresh)
+                return session.onNewMemberships(fresh)
+            } catch {
+                return session.onStorageFailure("could not read the membership statements: \(error.message)")
+            }
         }
         /// A forked chain: the replica moves to a new identity (once), keeping its data.
         func moveOn(from old: ReplicaID, _ reason: String) {
@@ -182,14 +201,20 @@ public struct SessionRunner: Sendable {
                 switch directive {
                 case .send(let bytes):
                     SessionMetrics.bytesOut.increment(by: bytes.count)
-                    do { try await outbound.writeBinaryMessage(ByteBuffer(bytes: bytes)) } catch {
+                    do { try await transport.send(bytes) } catch {
                         logger.debug("send failed", metadata: ["error": "\(error)"])
+                        if closing == nil { closing = SessionError(.connectionLost, "the connection ended while sending: \(error)") }
                         finished = true
                     }
                 case .authorize(let peer):
                     // What the peer presented of its membership counts only as far as the
                     // statements themselves prove it; then its school is what they say.
-                    if !peer.memberships.isEmpty { _ = try? store.storeMemberships(peer.memberships) }
+                    if !peer.memberships.isEmpty {
+                        do { try store.storeMemberships(peer.memberships) } catch {
+                            queue += session.onStorageFailure("could not store the peer's membership statements: \(error.message)")
+                            continue
+                        }
+                    }
                     if let scopes = authorize(peer) {
                         queue += session.onAuthorized(scopes)
                     } else {
@@ -209,6 +234,7 @@ public struct SessionRunner: Sendable {
                 case .storeMemberships(let statements):
                     do { try store.storeMemberships(statements) } catch {
                         logger.error("could not store membership statements", metadata: ["error": "\(error.message)"])
+                        queue += session.onStorageFailure("could not store membership statements: \(error.message)")
                     }
                 case .readVectors(let scopes):
                     do {
@@ -226,7 +252,7 @@ public struct SessionRunner: Sendable {
                     }
                 case .readChanges(let scope, let missing, let limit):
                     // Statements learnt meanwhile travel before the changes they vouch for.
-                    if membershipVersion != nil { queue = session.onNewMemberships(newMemberships())[...] + queue }
+                    if membershipVersion != nil { queue = newMemberships()[...] + queue }
                     let changes: [Data]
                     do { changes = try store.changes(in: scope, missingFrom: missing, limit: limit) } catch {
                         queue += session.onStorageFailure("could not read the changes to send: \(error.message)")
@@ -253,11 +279,11 @@ public struct SessionRunner: Sendable {
                         }
                         if applied.applied > 0 {
                             SessionMetrics.changesIn.increment(by: applied.applied)
-                            let now = SessionRunner.now()
+                            let arrived = now()
                             let lag = if case .server = session.role { SessionMetrics.lagServer } else { SessionMetrics.lagClient }
                             for bytes in changes {
                                 guard let header = try? SignedChange(serialized: bytes).header else { continue }
-                                lag.recordMilliseconds(now > header.timestamp.millis ? now - header.timestamp.millis : 0)
+                                lag.recordMilliseconds(arrived > header.timestamp.millis ? arrived - header.timestamp.millis : 0)
                             }
                             onEvent(.received(scope, changes: applied.applied))
                             notifier.notify(scope, except: subscription)
@@ -286,8 +312,12 @@ public struct SessionRunner: Sendable {
                 case .peerHolds(let scope, let vector):
                     onEvent(.peerHolds(scope, vector))
                 case .compareOwnTip(let scope, let seq, let hash):
-                    if let mine = try? store.headerHash(of: session.replica, seq: seq, in: scope), mine != hash {
-                        moveOn(from: session.replica, "the peer holds another change \(seq) of this replica's chain in \(scope): restored from a copy")
+                    do {
+                        if let mine = try store.headerHash(of: session.replica, seq: seq, in: scope), mine != hash {
+                            moveOn(from: session.replica, "the peer holds another change \(seq) of this replica's chain in \(scope): restored from a copy")
+                        }
+                    } catch {
+                        queue += session.onStorageFailure("could not read this replica's own chain: \(error.message)")
                     }
                 case .ownChainAhead(let scope, let held, let local):
                     moveOn(from: session.replica, "the peer holds seq \(held) of this replica's chain in \(scope), this replica only \(local): restored from a copy")
@@ -300,10 +330,15 @@ public struct SessionRunner: Sendable {
                     onEvent(.established(peer, scopes))
                     // (Client) The server's own chain, after the shell had the chance to pin
                     // the board's key from this first contact.
-                    if case .client = session.role, !peer.memberships.isEmpty { _ = try? store.storeMemberships(peer.memberships) }
+                    if case .client = session.role, !peer.memberships.isEmpty {
+                        do { try store.storeMemberships(peer.memberships) } catch {
+                            queue += session.onStorageFailure("could not store the server's membership statements: \(error.message)")
+                        }
+                    }
                 case .progress(let scope, let received, let total):
                     onEvent(.progress(scope, received: received, total: total))
                 case .caughtUp:
+                    caughtUp = true
                     onEvent(.caughtUp)
                     if stopWhenCaughtUp { finished = true }
                 case .close(let error):
@@ -314,12 +349,12 @@ public struct SessionRunner: Sendable {
             }
         }
 
-        await execute(session.start(now: SessionRunner.now()))
+        await execute(session.start(now: now()))
         if !finished {
             for await event in events {
                 switch event {
                 case .frame(let bytes):
-                    await execute(session.onFrame(bytes, now: SessionRunner.now()))
+                    await execute(session.onFrame(bytes, now: now()))
                     gate.release()
                 case .text:
                     await execute(session.onTextFrame())
@@ -333,10 +368,17 @@ public struct SessionRunner: Sendable {
                         await execute(session.onRevoked("replica \(peer.replica.hex) is no longer admitted (its key or school was removed)"))
                     } else if session.isOpen, membershipVersion != nil {
                         // Statements learnt meanwhile go on to the peer at once.
-                        await execute(session.onNewMemberships(newMemberships()))
+                        await execute(newMemberships())
                     }
                 case .retry(let scope, let replica, let seq): await execute(session.onRetry(scope, replica: replica, from: seq))
-                case .ended: finished = true
+                case .ended:
+                    // A one-shot sync whose connection ends before it caught up has not
+                    // synced, whatever it did so far: it says so, never "done". (A live
+                    // session ends this way when either side goes; its link reconnects.)
+                    if stopWhenCaughtUp, !caughtUp, !session.isClosed {
+                        closing = SessionError(.connectionLost, "the connection ended before the session did")
+                    }
+                    finished = true
                 }
                 if finished || session.isClosed { break }
             }
@@ -344,7 +386,7 @@ public struct SessionRunner: Sendable {
         continuation.finish()
         if established { SessionMetrics.active.decrement() }
         if let closing { logger.info("session closed", metadata: ["reason": "\(closing)"]) }
-        try? await outbound.close(.normalClosure, reason: nil)
+        await transport.close()
         return closing
     }
 

@@ -35,10 +35,12 @@ public struct SessionLimits: Sendable, Equatable {
 
 /// Why a session ended badly: the error frame code and a message (English, for logs).
 public struct SessionError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The error frame codes of Protocol/SPEC.md, section 6.
+    /// The error frame codes of Protocol/SPEC.md, section 6, and `connectionLost`, which no
+    /// frame carries: the connection ended (or a send failed) while the session was open.
     public enum Code: String, Sendable, Equatable {
         case unsupportedVersion, malformedFrame, frameTooLarge, unauthorized, scopeNotGranted
         case rejectedChange, rateLimited, protocolViolation, clockSkew, internalError
+        case connectionLost
     }
 
     /// The code.
@@ -68,7 +70,7 @@ public struct SessionError: Error, Sendable, Equatable, CustomStringConvertible 
         case .rateLimited: .rateLimited
         case .protocolViolation: .protocolViolation
         case .clockSkew: .clockSkew
-        case .internalError: .internal
+        case .internalError, .connectionLost: .internal
         }
     }
 

@@ -1,147 +1,204 @@
 public import Foundation
+import Logging
 public import SyncCore
+public import SyncNet
 public import SyncProtocol
 public import SyncStore
+import SwiftProtobuf
+import Synchronization
 
-/// One side of an in-memory connection: a session state machine and the store it syncs,
-/// with its directives carried out at once (the job the WebSocket shells do for real).
-public final class SessionEndpoint {
-    /// The state machine.
-    public private(set) var session: SyncSession
+/// One side of an in-memory connection: a replica with what production gives a session (its
+/// store, a change notifier, an authorization rule), run by the production ``SessionRunner``
+/// over a ``MemoryTransport``. It records what the last session it ran did.
+public final class SessionEndpoint: Sendable {
     /// The replica.
     public let store: ReplicaStore
-    /// (Server) What a peer may sync; nil denies it.
-    let authorize: ((SyncSession.Peer) -> [Scope]?)?
-    /// Frames waiting to be delivered to the other side.
-    public private(set) var outbox: [Data] = []
-    /// Set when the session closed; the inner value is the error, if it was not a normal close.
-    public private(set) var closed: SessionError??
-    /// True once the session reported that both sides are caught up.
-    public private(set) var caughtUp = false
-    /// The peer, once the handshake is done.
-    public private(set) var established: SyncSession.Peer?
-    /// Bytes sent.
-    public private(set) var bytesSent = 0
-    /// Frames sent.
-    public private(set) var framesSent = 0
-    /// The changes this side refused, one by one.
-    public private(set) var refused: [ChangeRefusal] = []
-    var now: () -> UInt64
+    /// The notifier its sessions listen to, as a daemon's do: ``localChange(_:)`` rings it.
+    public let notifier = ChangeNotifier()
+    let role: SyncSession.Role
+    let school: String
+    let board: String
+    let now: @Sendable () -> UInt64
+    let authorize: (@Sendable (SyncSession.Peer) -> [Scope]?)?
 
-    /// An endpoint for `store` playing `role`.
-    public init(store: ReplicaStore, role: SyncSession.Role, school: String, board: String, now: @escaping () -> UInt64,
-                authorize: ((SyncSession.Peer) -> [Scope]?)? = nil) throws {
-        var rng = SystemRandomNumberGenerator()
-        let nonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        session = SyncSession(role: role, key: store.key, school: school, board: board, nonce: nonce)
+    struct Record {
+        var error: SessionError?
+        var caughtUp = false
+        var established: SyncSession.Peer?
+        var refused: [ChangeRefusal] = []
+        var sent: [Data] = []
+        var ended = false
+    }
+    let record = Mutex(Record())
+
+    /// An endpoint for `store` playing `role`; `authorize` (server) says what a peer may sync.
+    public init(store: ReplicaStore, role: SyncSession.Role, school: String, board: String,
+                now: @escaping @Sendable () -> UInt64,
+                authorize: (@Sendable (SyncSession.Peer) -> [Scope]?)? = nil) throws {
         self.store = store
-        self.authorize = authorize
+        self.role = role
+        self.school = school
+        self.board = board
         self.now = now
+        self.authorize = authorize
     }
 
-    /// Starts the session (a client says hello).
-    public func start() { handle(session.start(now: now())) }
+    /// The error the last session closed with (nil: none, or not closed).
+    public var error: SessionError? { record.withLock { $0.error } }
+    /// True once the last session reported that both sides are caught up.
+    public var caughtUp: Bool { record.withLock { $0.caughtUp } }
+    /// The peer of the last session, once its handshake was done.
+    public var established: SyncSession.Peer? { record.withLock { $0.established } }
+    /// The changes this side refused in the last session, one by one.
+    public var refused: [ChangeRefusal] { record.withLock { $0.refused } }
+    /// The frames this side sent in the last session, in order.
+    public var sentFrames: [Data] { record.withLock { $0.sent } }
+    /// Bytes this side sent in the last session.
+    public var bytesSent: Int { sentFrames.reduce(0) { $0 + $1.count } }
+    /// Frames this side sent in the last session.
+    public var framesSent: Int { sentFrames.count }
+    /// Changes this side sent in the last session (in `Changes` frames).
+    public var changesSent: Int { sentFrames.reduce(0) { $0 + SessionLink.changeCount(in: $1) } }
+    /// True once the last session's runner returned.
+    public var ended: Bool { record.withLock { $0.ended } }
 
-    /// Delivers one frame from the other side.
-    public func deliver(_ frame: Data) { handle(session.onFrame(frame, now: now())) }
+    /// Tells the running sessions a local change committed in `scope` (what a daemon does
+    /// after the CLI wrote).
+    public func localChange(_ scope: Scope) { notifier.notify(scope) }
 
-    /// Takes the frames waiting to be sent.
-    public func takeOutbox() -> [Data] {
-        defer { outbox.removeAll() }
-        return outbox
-    }
+    func sent(_ bytes: Data) { record.withLock { $0.sent.append(bytes) } }
 
-    /// Tells the session a local change committed in `scope`.
-    public func localChange(_ scope: Scope) { handle(session.onLocalChange(scope)) }
-
-    func handle(_ directives: [SyncSession.Directive]) {
-        for directive in directives {
-            switch directive {
-            case .send(let bytes):
-                outbox.append(bytes)
-                bytesSent += bytes.count
-                framesSent += 1
-            case .authorize(let peer):
-                if let scopes = authorize?(peer) { handle(session.onAuthorized(scopes)) } else { handle(session.onDenied("not registered")) }
-            case .readMemberships:
-                handle(session.onMemberships(((try? store.memberships()) ?? []).map { $0.serialized() }))
-            case .storeMemberships(let statements):
-                _ = try? store.storeMemberships(statements)
-            case .readVectors(let scopes):
-                var vectors: [Scope: VersionVector] = [:]
-                for scope in scopes { vectors[scope] = (try? store.versionVector(scope)) ?? VersionVector() }
-                handle(session.onVectors(vectors))
-            case .readChanges(let scope, let missing, let limit):
-                let changes = (try? store.changes(in: scope, missingFrom: missing, limit: limit)) ?? []
-                handle(session.onChanges(scope, changes))
-            case .apply(let scope, let batch, let changes):
-                let result: Result<AppliedBatch, SyncError>
-                do {
-                    let applied = try store.receive(changes, in: scope)
-                    refused += applied.refused
-                    result = .success(AppliedBatch(vector: try store.versionVector(scope), refused: applied.refused))
-                } catch {
-                    result = .failure(error)
-                }
-                handle(session.onApplied(scope, batch: batch, result: result))
-            case .refused, .peerHolds, .ownChainAhead, .compareOwnTip:
-                break
-            case .established(let peer, _):
-                established = peer
-            case .progress:
-                break
-            case .caughtUp:
-                caughtUp = true
-            case .close(let error):
-                if closed == nil { closed = .some(error) }
+    /// Runs one session over `transport` with the production runner; returns when it ends.
+    func run(over transport: MemoryTransport, stopWhenCaughtUp: Bool) async {
+        record.withLock { $0 = Record() }
+        var logger = Logger(label: "kcsync.memory")
+        logger.logLevel = .critical
+        let authorize = self.authorize
+        let runner = SessionRunner(store: store, notifier: notifier, logger: logger,
+                                   authorize: { peer in authorize?(peer) }, now: now) { [self] event in
+            switch event {
+            case .established(let peer, _): self.record.withLock { $0.established = peer }
+            case .caughtUp: self.record.withLock { $0.caughtUp = true }
+            case .refusedHere(_, let refusals): self.record.withLock { $0.refused += refusals }
+            default: break
             }
         }
-    }
-
-    func drop() {
-        _ = session.onClose()
-        if closed == nil { closed = .some(nil) }
-        outbox.removeAll()
+        var rng = SystemRandomNumberGenerator()
+        let nonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let session = SyncSession(role: role, key: store.key, school: school, board: board, nonce: nonce)
+        let error = await runner.run(session, over: transport, stopWhenCaughtUp: stopWhenCaughtUp)
+        record.withLock {
+            $0.error = error
+            $0.ended = true
+        }
     }
 }
 
-/// An in-memory connection between a client and a server endpoint.
+/// In-memory sessions between two endpoints, each run by the production ``SessionRunner``.
 public enum SessionLink {
-    /// What a run of the link ended with.
+    /// What a session ended with.
     public struct Outcome: Sendable {
-        /// Frames delivered in both directions.
+        /// Frames that went through, both ways.
         public var frames: Int
-        /// Round trips: how many times the direction of delivery turned.
+        /// Round trips: half the longest causal chain of frames, rounded up.
         public var roundTrips: Int
-        /// True when the link was cut by `cutAfter`.
+        /// True when the wire was cut by `cutAfter`.
         public var cut: Bool
+        /// True when the session did not end within the time allowed and was cut.
+        public var timedOut: Bool
     }
 
-    /// Runs the session until both sides are quiet, a side closes, or `cutAfter` frames have
-    /// been delivered (then the connection drops, as a network fault would).
+    /// Runs a session until the client is caught up (it then closes, as `kcsync sync` does), a
+    /// side closes, or `cutAfter` frames have gone through (then the connection drops, as a
+    /// network fault would). A session that has not ended after `seconds` is dropped and
+    /// reported as timed out.
     @discardableResult
-    public static func run(_ client: SessionEndpoint, _ server: SessionEndpoint, cutAfter: Int? = nil) -> Outcome {
-        client.start()
-        var frames = 0
-        var turns = 0
-        var lastDirection: Bool?
-        while !(client.outbox.isEmpty && server.outbox.isEmpty) {
-            if let cutAfter, frames >= cutAfter {
-                client.drop()
-                server.drop()
-                return Outcome(frames: frames, roundTrips: (turns + 1) / 2, cut: true)
-            }
-            let fromClient = !client.outbox.isEmpty
-            if lastDirection != fromClient { turns += 1; lastDirection = fromClient }
-            if fromClient {
-                // Deliver everything queued in this direction: one flight.
-                let flight = client.takeOutbox()
-                for frame in flight where server.closed == nil { server.deliver(frame); frames += 1 }
-            } else {
-                let flight = server.takeOutbox()
-                for frame in flight where client.closed == nil { client.deliver(frame); frames += 1 }
+    public static func run(_ client: SessionEndpoint, _ server: SessionEndpoint, cutAfter: Int? = nil,
+                           seconds: Double = 60) async -> Outcome {
+        // With stopWhenCaughtUp nothing in `live` throws.
+        (try? await live(client, server, cutAfter: cutAfter, seconds: seconds, stopWhenCaughtUp: true) { _ in })
+            ?? Outcome(frames: 0, roundTrips: 0, cut: false, timedOut: true)
+    }
+
+    /// Opens a live session, runs `body` while it is open (the session pushes what is written
+    /// meanwhile, once told through ``SessionEndpoint/localChange(_:)``), then closes it and
+    /// waits for both runners to end.
+    @discardableResult
+    public static func live(_ client: SessionEndpoint, _ server: SessionEndpoint, cutAfter: Int? = nil, seconds: Double = 60,
+                            stopWhenCaughtUp: Bool = false,
+                            _ body: @Sendable (MemoryWire) async throws -> Void) async throws -> Outcome {
+        let wire = MemoryWire(cutAfter: cutAfter) { end, bytes in
+            (end == .client ? client : server).sent(bytes)
+        }
+        let timedOut = Atomic<Bool>(false)
+        let serving = Task { await server.run(over: wire.transport(.server), stopWhenCaughtUp: false) }
+        let connecting = Task { await client.run(over: wire.transport(.client), stopWhenCaughtUp: stopWhenCaughtUp) }
+        let watchdog = Task {
+            try? await Task.sleep(for: .seconds(seconds))
+            if !Task.isCancelled {
+                timedOut.store(true, ordering: .relaxed)
+                wire.drop()
             }
         }
-        return Outcome(frames: frames, roundTrips: (turns + 1) / 2, cut: false)
+        do {
+            if !stopWhenCaughtUp {
+                try await until(seconds: seconds) { client.caughtUp || client.ended }
+                try await body(wire)
+                wire.drop()
+            }
+        } catch {
+            wire.drop()
+            _ = await (serving.value, connecting.value)
+            watchdog.cancel()
+            throw error
+        }
+        await connecting.value
+        // The client closed: the server's reader ends after what was sent.
+        wire.drop()
+        await serving.value
+        watchdog.cancel()
+        return Outcome(frames: wire.frames, roundTrips: wire.roundTrips, cut: wire.cut, timedOut: timedOut.load(ordering: .relaxed))
+    }
+
+    /// Sends `frames` to a session run by `server`, as a hand-made client would, and returns
+    /// what the server answered, once it closed or `seconds` passed.
+    public static func script(_ server: SessionEndpoint, frames: [Data], seconds: Double = 5) async -> [Data] {
+        let wire = MemoryWire()
+        let serving = Task { await server.run(over: wire.transport(.server), stopWhenCaughtUp: false) }
+        let client = wire.transport(.client)
+        for frame in frames { try? await client.send(frame) }
+        try? await until(seconds: seconds) { server.ended }
+        wire.drop()
+        await serving.value
+        return server.sentFrames
+    }
+
+    /// Waits (polling every few milliseconds) until `condition` holds; throws after `seconds`.
+    public static func until(seconds: Double = 10, _ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while try !condition() {
+            guard ContinuousClock.now < deadline else { throw TimedOut(seconds: seconds) }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    /// A condition that did not come true in time.
+    public struct TimedOut: Error, CustomStringConvertible {
+        /// How long it waited.
+        public var seconds: Double
+        public var description: String { "the condition did not hold within \(seconds) s" }
+    }
+
+    /// The number of changes in `frame` if it is a `Changes` frame, else 0.
+    public static func changeCount(in frame: Data) -> Int {
+        guard let decoded = try? Kcsync_V1_Frame(serializedBytes: frame), case .changes(let changes)? = decoded.kind else { return 0 }
+        return changes.changes.count
+    }
+
+    /// The name of the frame's kind (`hello`, `authenticate`, `changes`, …), for picking frames
+    /// out of a recorded session.
+    public static func kind(of frame: Data) -> String? {
+        guard let decoded = try? Kcsync_V1_Frame(serializedBytes: frame), let kind = decoded.kind else { return nil }
+        return String(describing: kind).split(separator: "(").first.map(String.init)
     }
 }

@@ -59,7 +59,7 @@ struct Bench: AsyncParsableCommand {
         var report: [String: [String: Double]] = [:]
         if only.isEmpty || only.contains("W1") { report["W1"] = try w1() }
         if only.isEmpty || only.contains("W2") { report["W2"] = try w2() }
-        if only.isEmpty || only.contains("W3") { report["W3"] = try w3() }
+        if only.isEmpty || only.contains("W3") { report["W3"] = try await w3() }
         if only.isEmpty || only.contains("W5") { report["W5"] = try await w5() }
         if only.isEmpty || only.contains("W6") { report["W6"] = try await w6() }
         if json {

@@ -49,9 +49,10 @@ extension Bench {
         return (a, b, logBytes)
     }
 
-    /// One session between two replicas that agree but for one new change at `a`: its round
-    /// trips after the handshake and the bytes both sides send until both agree.
-    static func steadyState(_ a: ReplicaStore, _ b: ReplicaStore) throws -> (roundTrips: Int, bytes: Int) {
+    /// One session between two replicas that agree but for one new change at `a`, run by the
+    /// production session runner over an in-memory transport: its round trips after the
+    /// handshake and the bytes both sides send until both agree.
+    static func steadyState(_ a: ReplicaStore, _ b: ReplicaStore) async throws -> (roundTrips: Int, bytes: Int) {
         let scope = try Scope.school("12AB")
         try a.write(in: scope) { b throws(SyncError) in
             let id = b.newEntity(type: "note")
@@ -61,22 +62,22 @@ extension Bench {
                                          school: "12AB", board: "41234", now: { SessionRunner.now() })
         let server = try SessionEndpoint(store: b, role: .server(audience: "replica/\(b.replicaID.hex)"), school: "12AB", board: "41234",
                                          now: { SessionRunner.now() }, authorize: { _ in [scope] })
-        let outcome = SessionLink.run(client, server)
-        guard client.caughtUp, server.caughtUp, client.closed == nil,
+        let outcome = await SessionLink.run(client, server)
+        guard client.caughtUp, server.caughtUp, client.error == nil,
               try a.versionVector(scope) == b.versionVector(scope) else { throw ValidationError("the steady-state session did not catch up") }
         // The handshake (Hello → Challenge, Authenticate → Welcome) is two round trips.
         return (outcome.roundTrips - 2, client.bytesSent + server.bytesSent)
     }
 
-    func w3() throws -> [String: Double] {
+    func w3() async throws -> [String: Double] {
         let dir = try Bench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (smallA, smallB, _) = try Bench.agreeingPair(history: 1_000, in: dir, name: "small")
-        let small = try Bench.steadyState(smallA, smallB)
+        let small = try await Bench.steadyState(smallA, smallB)
         var built = 0.0
         var pair: (ReplicaStore, ReplicaStore, logBytes: Int)!
         built = try Bench.time { pair = try Bench.agreeingPair(history: history, in: dir, name: "large") }
-        let large = try Bench.steadyState(pair.0, pair.1)
+        let large = try await Bench.steadyState(pair.0, pair.1)
         line(String(format: "W3 steady state, %d changes in common and one new: %d round trip(s) after the handshake, %d bytes in all (with 1,000 in common: %d, %d bytes; growth %.3f×); the log is %.0f MB (built in %.0f s)",
                     history, large.roundTrips, large.bytes, small.roundTrips, small.bytes, Double(large.bytes) / Double(small.bytes),
                     Double(pair.logBytes) / 1e6, built))
