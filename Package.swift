@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "SyncProtocol", targets: ["SyncProtocol"]),
         .library(name: "SyncStore", targets: ["SyncStore"]),
         .library(name: "KCModel", targets: ["KCModel"]),
+        // What the libFuzzer executables in Fuzz/ call (Tools/fuzz.sh).
+        .library(name: "KCFuzz", targets: ["KCFuzz"]),
         .executable(name: "kcsync", targets: ["kcsync"]),
         .executable(name: "kcsync-bench", targets: ["kcsync-bench"]),
     ],
@@ -67,6 +69,11 @@ let package = Package(
         .target(
             name: "KCModel",
             dependencies: ["SyncCore", .product(name: "CSV", package: "CSV.swift")],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "KCFuzz",
+            dependencies: ["SyncCore", "SyncProtocol", "KCModel", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: upcoming
         ),
         .target(
@@ -181,7 +188,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncProtocolTests",
-            dependencies: ["SyncCore", "SyncProtocol", "SyncTestKit", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["SyncCore", "SyncProtocol", "SyncTestKit", "KCFuzz", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: upcoming
         ),
         .testTarget(
