@@ -30,7 +30,7 @@ public func buildBoardApplication(
 ) throws -> some ApplicationProtocol {
     let web = BoardWeb(board: board, logger: logger, secureCookies: tls != nil)
     return try buildSyncApplication(host: host, port: port, serverName: "kcsync-board", logger: logger, metrics: metrics, tls: tls,
-                                    guardian: guardian, metricsAllowed: { web.account($0) != nil }, onServerRunning: onServerRunning, routes: web.register(on:)) { inbound, outbound, logger in
+                                    guardian: guardian, metricsAllowed: { _, context in context.identity != nil }, onServerRunning: onServerRunning, routes: web.register(on:)) { inbound, outbound, logger in
         let session = SyncSession(role: .server(audience: board.scope.name), key: board.store.key, school: "", board: board.board,
                                   nonce: SessionRunner.nonce())
         let link = SessionPeerName()      // the school the session speaks for

@@ -44,17 +44,45 @@ enum BoardPages {
         """
     }
 
-    static func login(failed: Bool, next: String, expiredLink: Bool = false) -> String {
+    /// The login form. `token` is the form's CSRF token (the same value is in the login
+    /// cookie); `problem` is what went wrong with the last attempt, in Dutch.
+    static func login(problem: String?, next: String, token: String) -> String {
         document(title: "Inloggen – kcsync bestuur", """
             <header><h1>kcsync – trendoverzicht van het bestuur</h1><p>Alleen voor accounts van het bestuur.</p></header>
             <main><section><h2>Inloggen</h2>
-            \(failed ? "<p role=\"alert\"><strong>\(expiredLink ? "Deze inloglink is verlopen of al gebruikt." : "Onjuiste naam of wachtwoord.")</strong></p>" : "")
+            \(problem.map { "<p role=\"alert\"><strong>\(escape($0))</strong></p>" } ?? "")
             <form method="post" action="/login">
             <p><label>Naam<br><input name="naam" autocomplete="username" required></label></p>
             <p><label>Wachtwoord<br><input name="wachtwoord" type="password" autocomplete="current-password" required></label></p>
             <input type="hidden" name="next" value="\(escape(next))">
+            <input type="hidden" name="token" value="\(escape(token))">
             <p><button type="submit">Inloggen</button></p></form>
             <p><small>Een account maakt de beheerder met <code>kcsync board add-user NAAM</code>.</small></p>
+            </section></main>
+            """)
+    }
+
+    /// The page a one-time login link opens: it says for whom, and only its button (a POST)
+    /// uses the link up, so a mail scanner that fetches the link spends nothing.
+    static func linkLogin(account: String, code: String, token: String) -> String {
+        document(title: "Inloggen met een inloglink – kcsync bestuur", """
+            <header><h1>kcsync – trendoverzicht van het bestuur</h1><p>Alleen voor accounts van het bestuur.</p></header>
+            <main><section><h2>Inloggen als \(escape(account))</h2>
+            <p>Deze inloglink werkt één keer en is tien minuten geldig.</p>
+            <form method="post" action="/login/link">
+            <input type="hidden" name="code" value="\(escape(code))">
+            <input type="hidden" name="token" value="\(escape(token))">
+            <p><button type="submit" id="inloggen">Inloggen als \(escape(account))</button></p></form>
+            </section></main>
+            """)
+    }
+
+    /// A link that is expired, used, or was never made.
+    static func expiredLink() -> String {
+        document(title: "Inloglink verlopen – kcsync bestuur", """
+            <header><h1>kcsync – trendoverzicht van het bestuur</h1></header>
+            <main><section><h2>Inloggen</h2><p role="alert"><strong>Deze inloglink is verlopen of al gebruikt.</strong></p>
+            <p>Vraag de beheerder om een nieuwe (<code>kcsync board login-link NAAM</code>), of <a href="/login">log in met naam en wachtwoord</a>.</p>
             </section></main>
             """)
     }

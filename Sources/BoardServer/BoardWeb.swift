@@ -1,61 +1,78 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdAuth
 import KCModel
 import KCReplica
 import Logging
 import NIOCore
-import Synchronization
+import SyncCore
+import SyncNet
 
 /// The board's pages (Dutch, server-rendered, charts as inline SVG, no script) and its JSON
 /// API (docs/openapi.yaml). Everything here needs a board account (`kcsync board add-user`):
-/// a browser logs in with name and secret and gets a session cookie; a program sends the
-/// secret as a bearer token, or name and secret as HTTP basic authentication.
+/// a browser logs in with name and secret (or a one-time link) and gets a session
+/// (hummingbird-auth's, kept in the board's database, so it survives a restart); a program
+/// sends the secret as a bearer token, or name and secret as HTTP basic authentication.
+/// Every request looks the account up again, so removing it locks it out at once.
+///
+/// Logging in is throttled per account name and per address (``LoginThrottle``), every
+/// attempt is logged with both, the forms carry a CSRF token that must match the login
+/// cookie, a login sends the browser only to a path of this site, and a login link's GET only
+/// shows a button: its POST spends it.
 struct BoardWeb: Sendable {
     let board: BoardReplica
-    let sessions = SessionTable()
     let logger: Logger
     /// Cookies only over TLS (`Secure`) when the server speaks TLS itself.
     var secureCookies = false
+    let throttle = LoginThrottle()
 
     static let sessionCookie = "kcsync_session"
+    static let loginCookie = "kcsync_login"
+    static let sessionLifetime: Duration = .seconds(8 * 3600)
 
-    func register(on router: Router<BasicWebSocketRequestContext>) {
-        router.get("/") { request, _ in try self.page(request) }
-        router.get("/login") { request, _ in
-            if let code = request.uri.queryParameters.get("code") {
-                return self.loginWithCode(String(code))
-            }
-            return BoardWeb.html(BoardPages.login(failed: false, next: BoardWeb.sameSite(request.uri.queryParameters.get("next").map { String($0) })))
+    func register(on router: Router<KCWebContext>) {
+        router.add(middleware: SessionMiddleware<KCWebContext>(storage: ReplicaPersistDriver(store: board.store), configuration: .init(
+            sessionCookieParameters: .init(name: BoardWeb.sessionCookie, path: "/", secure: secureCookies, sameSite: .lax),
+            keyPrefix: BoardReplica.sessionKeyPrefix, defaultSessionExpiration: BoardWeb.sessionLifetime)))
+        // A session counts only while its account exists: looked up on every request.
+        let board = self.board
+        router.add(middleware: SessionAuthenticator(context: KCWebContext.self) { (session: WebSession, _) in
+            board.accounts().contains { $0.name == session.account } ? session.account : nil
+        })
+        router.add(middleware: ClosureAuthenticator<KCWebContext> { request, context in
+            context.identity ?? BoardWeb.programAccount(request, board: board)
+        })
+        router.get("/") { request, context in try self.page(request, context: context) }
+        router.get("/login") { request, context in
+            if let code = request.uri.queryParameters.get("code") { return self.linkPage(String(code)) }
+            return self.loginPage(problem: nil, next: BoardWeb.sameSite(request.uri.queryParameters.get("next").map { String($0) }))
         }
-        router.post("/login") { request, _ in try await self.login(request) }
-        router.post("/logout") { request, _ in
-            if let cookie = request.cookies[BoardWeb.sessionCookie]?.value { sessions.end(cookie) }
-            var response = Response.redirect(to: "/login", type: .found)
-            response.headers[.setCookie] = "\(BoardWeb.sessionCookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
-            return response
+        router.post("/login") { request, context in try await self.login(request, context: context) }
+        router.post("/login/link") { request, context in try await self.loginWithLink(request, context: context) }
+        router.post("/logout") { _, context in
+            context.sessions.clearSession()
+            return Response.redirect(to: "/login", type: .found)
         }
-        router.get("/api/v1/view") { request, _ in self.api(request) { $0 } }
-        router.get("/api/v1/signals") { request, _ in self.api(request) { $0.signals } }
-        router.get("/api/v1/advice") { request, _ in self.api(request) { $0.advice } }
+        router.get("/api/v1/view") { request, context in self.api(request, context) { $0 } }
+        router.get("/api/v1/signals") { request, context in self.api(request, context) { $0.signals } }
+        router.get("/api/v1/advice") { request, context in self.api(request, context) { $0.advice } }
     }
 
-    /// The account a request comes from: a session cookie, a bearer token, or basic authentication.
-    func account(_ request: Request) -> String? {
-        if let cookie = request.cookies[BoardWeb.sessionCookie]?.value, let name = sessions.account(cookie) { return name }
-        guard let header = request.headers[.authorization] else { return nil }
-        if header.hasPrefix("Bearer ") {
-            return board.authenticate(secret: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))?.name
+    /// The account a program authenticates as: a bearer token (the secret), or basic
+    /// authentication with name and secret.
+    static func programAccount(_ request: Request, board: BoardReplica) -> String? {
+        if let bearer = request.headers.bearer {
+            return board.authenticate(secret: bearer.token.trimmingCharacters(in: .whitespaces))?.name
         }
-        if header.hasPrefix("Basic "), let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-           let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") {
-            return board.authenticate(name: String(text[..<colon]), secret: String(text[text.index(after: colon)...]))?.name
+        if let basic = request.headers.basic {
+            return board.authenticate(name: basic.username, secret: basic.password)?.name
         }
         return nil
     }
 
-    func page(_ request: Request) throws -> Response {
-        guard let account = account(request) else { return Response.redirect(to: "/login", type: .found) }
+    func page(_ request: Request, context: KCWebContext) throws -> Response {
+        guard let account = context.identity else { return Response.redirect(to: "/login", type: .found) }
         let query = request.uri.queryParameters
         // A form sent with GET writes a space as '+'.
         func value(_ name: String) -> String? { query.get(name).map { String($0).replacingOccurrences(of: "+", with: " ") } }
@@ -71,37 +88,105 @@ struct BoardWeb: Sendable {
         }
     }
 
-    func login(_ request: Request) async throws -> Response {
-        var request = request
-        let body = try await request.collectBody(upTo: 16_384)
-        struct Form: Decodable { var naam: String; var wachtwoord: String; var next: String? }
-        guard let form = try? URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body)),
-              let account = board.authenticate(name: form.naam, secret: form.wachtwoord) else {
-            logger.notice("board login refused")
-            return BoardWeb.html(BoardPages.login(failed: true, next: "/"), status: .unauthorized)
-        }
-        return startSession(account: account.name, next: BoardWeb.sameSite(form.next))
-    }
+    // MARK: - Logging in
 
-    /// A one-time login link (`kcsync board login-link NAME`): a session, then the overview.
-    func loginWithCode(_ code: String) -> Response {
-        guard let account = board.useLoginCode(code) else {
-            logger.notice("board login link refused")
-            return BoardWeb.html(BoardPages.login(failed: true, next: "/", expiredLink: true), status: .unauthorized)
-        }
-        return startSession(account: account, next: "/")
-    }
-
-    func startSession(account: String, next: String) -> Response {
-        let token = sessions.start(account: account)
-        var response = Response.redirect(to: next, type: .found)
-        response.headers[.setCookie] = "\(BoardWeb.sessionCookie)=\(token); Path=/; Max-Age=\(SessionTable.lifetimeSeconds); HttpOnly; SameSite=Lax\(secureCookies ? "; Secure" : "")"
-        logger.info("board login", metadata: ["account": "\(account)"])
+    /// The login form with a fresh CSRF token, which the login cookie carries too.
+    func loginPage(problem: String?, next: String, status: HTTPResponse.Status = .ok) -> Response {
+        let token = BoardReplica.randomHex(16)
+        var response = BoardWeb.html(BoardPages.login(problem: problem, next: next, token: token), status: status)
+        response.headers[values: .setCookie].append(loginCookie(token))
         return response
     }
 
-    func api(_ request: Request, _ pick: (BoardReport) -> some Encodable) -> Response {
-        guard account(request) != nil else {
+    /// What a login link opens: a button for its account (nothing is spent by a GET).
+    func linkPage(_ code: String) -> Response {
+        guard code.count <= 64, let account = board.loginCodeAccount(code) else {
+            return BoardWeb.html(BoardPages.expiredLink(), status: .unauthorized)
+        }
+        let token = BoardReplica.randomHex(16)
+        var response = BoardWeb.html(BoardPages.linkLogin(account: account, code: code, token: token))
+        response.headers[values: .setCookie].append(loginCookie(token))
+        return response
+    }
+
+    func loginCookie(_ token: String) -> String {
+        "\(BoardWeb.loginCookie)=\(token); Path=/login; Max-Age=3600; HttpOnly; SameSite=Strict\(secureCookies ? "; Secure" : "")"
+    }
+
+    /// The form's fields, if its CSRF token matches the login cookie (a form posted from
+    /// another site has no such cookie: SameSite=Strict).
+    func form<Form: Decodable>(_ request: Request, as type: Form.Type, token: (Form) -> String?) async throws -> Form? {
+        var request = request
+        let body = try await request.collectBody(upTo: 16_384)
+        guard let form = try? URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body)),
+              let sent = token(form), let cookie = request.cookies[BoardWeb.loginCookie]?.value,
+              BoardWeb.constantTimeEqual(sent, String(cookie)) else { return nil }
+        return form
+    }
+
+    func login(_ request: Request, context: KCWebContext) async throws -> Response {
+        struct Form: Decodable { var naam: String; var wachtwoord: String; var next: String?; var token: String? }
+        let address = context.clientAddress
+        guard let form = try await form(request, as: Form.self, token: \.token) else {
+            logger.notice("board login refused", metadata: ["address": "\(address)", "outcome": "csrf"])
+            return loginPage(problem: "Dit inlogscherm was verlopen. Vul uw naam en wachtwoord opnieuw in.", next: "/", status: .forbidden)
+        }
+        let name = form.naam.trimmingCharacters(in: .whitespaces)
+        let logged = RemoteText.safe(name, limit: 64)
+        let keys = ["account:" + String(name.lowercased().prefix(64)), "address:" + address]
+        let next = BoardWeb.sameSite(form.next)
+        if let wait = throttle.wait(keys) {
+            logger.notice("board login refused", metadata: ["account": "\(logged)", "address": "\(address)", "outcome": "throttled"])
+            let minutes = Int((wait / 60).rounded(.up))
+            var response = loginPage(problem: "Te veel mislukte pogingen. Probeer het over \(minutes) \(minutes == 1 ? "minuut" : "minuten") opnieuw.",
+                                     next: next, status: .tooManyRequests)
+            response.headers[.retryAfter] = "\(Int(wait.rounded(.up)))"
+            return response
+        }
+        guard let account = board.authenticate(name: name, secret: form.wachtwoord) else {
+            throttle.failed(keys)
+            logger.notice("board login refused", metadata: ["account": "\(logged)", "address": "\(address)", "outcome": "wrong"])
+            return loginPage(problem: "Onjuiste naam of wachtwoord.", next: next, status: .unauthorized)
+        }
+        throttle.succeeded(keys)
+        logger.notice("board login", metadata: ["account": "\(logged)", "address": "\(address)", "outcome": "ok"])
+        return startSession(account: account.name, next: next, context: context)
+    }
+
+    /// A one-time link's button: the POST spends the link and starts a session.
+    func loginWithLink(_ request: Request, context: KCWebContext) async throws -> Response {
+        struct Form: Decodable { var code: String; var token: String? }
+        let address = context.clientAddress
+        guard let form = try await form(request, as: Form.self, token: \.token) else {
+            logger.notice("board login link refused", metadata: ["address": "\(address)", "outcome": "csrf"])
+            return BoardWeb.html(BoardPages.expiredLink(), status: .forbidden)
+        }
+        guard form.code.count <= 64, let account = board.useLoginCode(form.code) else {
+            logger.notice("board login link refused", metadata: ["address": "\(address)", "outcome": "expired"])
+            return BoardWeb.html(BoardPages.expiredLink(), status: .unauthorized)
+        }
+        logger.notice("board login", metadata: ["account": "\(RemoteText.safe(account, limit: 64))", "address": "\(address)", "outcome": "link"])
+        return startSession(account: account, next: "/", context: context)
+    }
+
+    /// A new session (a new id, whatever the browser had) and the way on; the login cookie goes.
+    func startSession(account: String, next: String, context: KCWebContext) -> Response {
+        context.sessions.createSession(WebSession(account: account), expiresIn: BoardWeb.sessionLifetime)
+        var response = Response.redirect(to: next, type: .found)
+        response.headers[values: .setCookie].append("\(BoardWeb.loginCookie)=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict\(secureCookies ? "; Secure" : "")")
+        return response
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    // MARK: - The API
+
+    func api(_ request: Request, _ context: KCWebContext, _ pick: (BoardReport) -> some Encodable) -> Response {
+        guard context.identity != nil else {
             var response = BoardWeb.json(APIError(error: "unauthorized", message: "A board account is needed: send 'Authorization: Bearer SECRET' (kcsync board add-user)."),
                                          status: .unauthorized)
             response.headers[.wwwAuthenticate] = "Bearer realm=\"kcsync\", Basic realm=\"kcsync\""
@@ -156,30 +241,4 @@ struct BoardWeb: Sendable {
         return Response(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
-}
-
-/// Logged-in browsers: random session ids, kept in memory for eight hours (a restart logs
-/// everyone out, which is fine for a board's few readers).
-final class SessionTable: Sendable {
-    static let lifetimeSeconds = 8 * 3600
-    private let sessions = Mutex<[String: (account: String, expires: Date)]>([:])
-
-    func start(account: String) -> String {
-        let token = BoardReplica.randomHex(24)
-        sessions.withLock { table in
-            let now = Date()
-            table = table.filter { $0.value.expires > now }
-            table[token] = (account, now.addingTimeInterval(TimeInterval(SessionTable.lifetimeSeconds)))
-        }
-        return token
-    }
-
-    func account(_ token: String) -> String? {
-        sessions.withLock { table in
-            guard let entry = table[token], entry.expires > Date() else { return nil }
-            return entry.account
-        }
-    }
-
-    func end(_ token: String) { _ = sessions.withLock { $0.removeValue(forKey: token) } }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import SyncCore
+import SyncStore
 import Synchronization
 public import Foundation
 
@@ -59,14 +60,24 @@ extension BoardReplica {
         return secret
     }
 
-    /// Removes an account.
+    /// Removes an account, and with it every browser session it had (each request checks the
+    /// account anyway, so a running server refuses them at once).
     public func removeAccount(name: String) throws(KCError) {
         let accounts = accounts()
         guard accounts.contains(where: { $0.name == name }) else { throw KCError(.notFound, "Er is geen account \(name).") }
         do { try DataDirectory.writePrivately(JSONEncoder().encode(accounts.filter { $0.name != name }), to: accountsURL) } catch {
             throw KCError(.storage, "users.json kon niet worden opgeslagen.")
         }
+        struct Session: Decodable { var account: String }
+        do {
+            try store.removeLocalValues(prefix: BoardReplica.sessionKeyPrefix) { (try? JSONDecoder().decode(Session.self, from: $0))?.account == name }
+        } catch {
+            throw KCError(.storage, "De sessies van \(name) konden niet worden beëindigd: \(error.message)")
+        }
     }
+
+    /// Where the board's browser sessions are kept in its local state.
+    public static let sessionKeyPrefix = "board-session."
 
     /// The account whose secret this is (and, if given, whose name), or nil.
     public func authenticate(name: String? = nil, secret: String) -> BoardAccount? {
@@ -120,6 +131,18 @@ extension BoardReplica {
             try DataDirectory.writePrivately(JSONEncoder().encode(codes), to: loginCodesURL)
         } catch {
             throw KCError(.storage, "login-codes.json kon niet worden opgeslagen.")
+        }
+    }
+
+    /// The account a login code belongs to, if it is valid, without using it up (the page a
+    /// link opens shows a button; only its POST spends the code).
+    public func loginCodeAccount(_ code: String) -> String? {
+        let hash = BoardReplica.digest(salt: "login", secret: code)
+        let now = Date()
+        return loginCodes.withLock { _ in
+            guard let match = loadLoginCodes().first(where: { $0.hash == hash && $0.expires > now }),
+                  accounts().contains(where: { $0.name == match.account }) else { return nil }
+            return match.account
         }
     }
 

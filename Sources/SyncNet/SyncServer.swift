@@ -12,29 +12,31 @@ public import WSCore
 /// The HTTP side that every kcsync listener shares, the board server and a daemon's peer
 /// listener: `/health`, `/metrics` (Prometheus text, when given a registry) and `/sync`, a
 /// WebSocket whose connections `session` serves; TLS when `tls` is given. `routes` adds the
-/// caller's own routes (the board's pages and API).
+/// caller's own middleware and routes first (the board's sessions, accounts, pages and API),
+/// so `/metrics` is behind them: `metricsAllowed` decides from the request's context (by
+/// default, only a client on this machine reads the metrics).
 public func buildSyncApplication(
     host: String, port: Int, serverName: String, logger: Logger,
     metrics: PrometheusCollectorRegistry? = nil, tls: TLSConfiguration? = nil, tlsChannel: TLSChannelConfiguration? = nil,
     guardian: ConnectionGuard? = nil, maximumConnections: Int = 4_096,
-    metricsAllowed: @escaping @Sendable (Request) -> Bool = { _ in true },
+    metricsAllowed: @escaping @Sendable (Request, KCWebContext) async -> Bool = { _, context in context.fromLoopback },
     onServerRunning: @escaping @Sendable (_ port: Int?) async -> Void = { _ in },
-    routes: (Router<BasicWebSocketRequestContext>) -> Void = { _ in },
+    routes: (Router<KCWebContext>) -> Void = { _ in },
     session: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter, Logger) async -> Void
 ) throws -> some ApplicationProtocol {
-    let router = Router(context: BasicWebSocketRequestContext.self)
+    let router = Router(context: KCWebContext.self)
     router.add(middleware: SecurityHeaders(tls: tls != nil || tlsChannel != nil))
+    routes(router)
     router.get("/health") { _, _ in "ok\n" }
     if let metrics {
-        router.get("/metrics") { request, _ in
-            guard metricsAllowed(request) else {
+        router.get("/metrics") { request, context in
+            guard await metricsAllowed(request, context) else {
                 return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kcsync\", Basic realm=\"kcsync\""])
             }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }
     }
-    routes(router)
     let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
     webSocketRouter.ws("/sync") { inbound, outbound, context in
         await session(inbound, outbound, context.logger)

@@ -173,6 +173,19 @@ extension ReplicaStore {
                 """)
         }
 
+        migrator.registerMigration("v4-local-state") { db in
+            try db.execute(sql: """
+                -- What the shells around a replica keep for themselves and never sync (web
+                -- sessions of the board's and the school's pages), in the database that is
+                -- backed up, so it survives a restart. `expires`: Unix seconds, or NULL.
+                CREATE TABLE localState (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value BLOB NOT NULL,
+                    expires REAL
+                ) WITHOUT ROWID;
+                """)
+        }
+
         for schema in schemas {
             migrator.registerMigration("record-\(schema.name)-v\(schema.version)") { db in
                 try createOrExtendTable(for: schema, in: db)

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// A headless Chromium driven over WebDriver (Debian's `chromium` and `chromium-driver`, which
+/// .ci/run installs): it follows links, presses buttons and keeps cookies as a person's browser
+/// does. Each call is one WebDriver command, sent with curl.
+final class Browser {
+    let driver = Process()
+    let base: String
+    let session: String
+    let profile: URL
+
+    init() throws {
+        let binary = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                  "Chromium is not installed: apt-get install chromium chromium-driver (see .ci/run)")
+        let chromedriver = try #require(["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                        "chromedriver is not installed: apt-get install chromium-driver (see .ci/run)")
+        // chromedriver buffers what it prints, so its port is chosen here and it is asked
+        // whether it is ready.
+        let port = try Browser.freePort()
+        driver.executableURL = URL(fileURLWithPath: chromedriver)
+        driver.arguments = ["--port=\(port)"]
+        driver.standardOutput = FileHandle.nullDevice
+        driver.standardError = FileHandle.nullDevice
+        try driver.run()
+        let status = "http://127.0.0.1:\(port)/status"
+        let ready = EndToEndTests.eventually(20) {
+            ((try? Browser.command("GET", status, nil))?["value"] as? [String: Any])?["ready"] as? Bool == true
+        }
+        if !ready { kill(driver.processIdentifier, SIGKILL) }
+        try #require(ready, "chromedriver did not start")
+        base = "http://127.0.0.1:\(port)"
+        profile = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-browser-\(UUID().uuidString)")
+        let capabilities: [String: Any] = ["capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": [
+            "binary": binary,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+                     "--window-size=1280,1800", "--user-data-dir=\(profile.path)"],
+        ]]]]
+        let answer = try Browser.command("POST", base + "/session", capabilities)
+        let id = (answer["value"] as? [String: Any])?["sessionId"] as? String
+        if id == nil { kill(driver.processIdentifier, SIGKILL) }
+        session = try #require(id, "no WebDriver session: \(answer)")
+    }
+
+    deinit {
+        _ = try? Browser.command("DELETE", "\(base)/session/\(session)", nil)
+        // chromedriver does not stop on SIGTERM.
+        kill(driver.processIdentifier, SIGKILL)
+        driver.waitUntilExit()
+        try? FileManager.default.removeItem(at: profile)
+    }
+
+    /// Opens `url` and waits for its page.
+    func open(_ url: String) throws { _ = try Browser.command("POST", "\(base)/session/\(session)/url", ["url": url]) }
+
+    /// Presses the element `selector` (CSS) finds, and waits for what it loads.
+    func click(_ selector: String) throws {
+        let found = try Browser.command("POST", "\(base)/session/\(session)/element", ["using": "css selector", "value": selector])
+        let element = try #require((found["value"] as? [String: Any])?.values.first as? String, "no element \(selector): \(found)")
+        _ = try Browser.command("POST", "\(base)/session/\(session)/element/\(element)/click", [:])
+    }
+
+    /// The page's HTML as the browser holds it.
+    func source() throws -> String { try #require(try Browser.command("GET", "\(base)/session/\(session)/source", nil)["value"] as? String) }
+
+    /// The address the browser is at.
+    func url() throws -> String { try #require(try Browser.command("GET", "\(base)/session/\(session)/url", nil)["value"] as? String) }
+
+    /// A PNG of the window.
+    func screenshot() throws -> Data {
+        let text = try #require(try Browser.command("GET", "\(base)/session/\(session)/screenshot", nil)["value"] as? String)
+        return try #require(Data(base64Encoded: text))
+    }
+
+    /// A TCP port on loopback that nothing listens on now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound, "no free port")
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func command(_ method: String, _ url: String, _ body: [String: Any]?) throws -> [String: Any] {
+        var arguments = ["curl", "--silent", "--show-error", "--max-time", "60", "-X", method, url]
+        if let body {
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+            arguments += ["-H", "Content-Type: application/json", "--data", json]
+        }
+        let text = try DemoTests.run("/usr/bin/env", arguments)
+        return (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? ["raw": text]
+    }
+}
