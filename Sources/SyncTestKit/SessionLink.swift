@@ -85,7 +85,11 @@ public final class SessionEndpoint: Sendable {
         }
         var rng = SystemRandomNumberGenerator()
         let nonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        let session = SyncSession(role: role, key: store.key, school: school, board: board, nonce: nonce)
+        // A handshake deadline far beyond any test: on a loaded 2-core machine the tests that
+        // drive processes can hold both cooperative threads for a while.
+        var limits = SessionLimits.standard
+        limits.handshakeSeconds = 600
+        let session = SyncSession(role: role, key: store.key, school: school, board: board, nonce: nonce, limits: limits)
         let error = await runner.run(session, over: transport, stopWhenCaughtUp: stopWhenCaughtUp)
         record.withLock {
             $0.error = error
@@ -114,7 +118,7 @@ public enum SessionLink {
     /// reported as timed out.
     @discardableResult
     public static func run(_ client: SessionEndpoint, _ server: SessionEndpoint, cutAfter: Int? = nil,
-                           seconds: Double = 60) async -> Outcome {
+                           seconds: Double = 600) async -> Outcome {
         // With stopWhenCaughtUp nothing in `live` throws.
         (try? await live(client, server, cutAfter: cutAfter, seconds: seconds, stopWhenCaughtUp: true) { _ in })
             ?? Outcome(frames: 0, roundTrips: 0, cut: false, timedOut: true)
@@ -124,7 +128,7 @@ public enum SessionLink {
     /// meanwhile, once told through ``SessionEndpoint/localChange(_:)``), then closes it and
     /// waits for both runners to end.
     @discardableResult
-    public static func live(_ client: SessionEndpoint, _ server: SessionEndpoint, cutAfter: Int? = nil, seconds: Double = 60,
+    public static func live(_ client: SessionEndpoint, _ server: SessionEndpoint, cutAfter: Int? = nil, seconds: Double = 600,
                             stopWhenCaughtUp: Bool = false,
                             _ body: @Sendable (MemoryWire) async throws -> Void) async throws -> Outcome {
         let wire = MemoryWire(cutAfter: cutAfter) { end, bytes in
@@ -174,7 +178,7 @@ public enum SessionLink {
     }
 
     /// Waits (polling every few milliseconds) until `condition` holds; throws after `seconds`.
-    public static func until(seconds: Double = 10, _ condition: () throws -> Bool) async throws {
+    public static func until(seconds: Double = 300, _ condition: () throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while try !condition() {
             guard ContinuousClock.now < deadline else { throw TimedOut(seconds: seconds) }

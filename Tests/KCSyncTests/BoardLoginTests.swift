@@ -11,11 +11,11 @@ import Testing
     var board: URL { root.appendingPathComponent("board") }
 
     /// Starts `board serve` on a free port; returns the process and its base URL.
-    func serve(_ name: String) throws -> (EndToEndTests.Background, String, URL) {
+    func serve(_ name: String) async throws -> (EndToEndTests.Background, String, URL) {
         let log = root.appendingPathComponent("\(name).log")
         let server = try EndToEndTests.Background(["board", "serve", "--data", board.path, "--port", "0"], log: log)
         var port = ""
-        #expect(EndToEndTests.eventually(20) {
+        #expect(await EndToEndTests.eventually(20) {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             guard let range = text.range(of: #"ws://127\.0\.0\.1:\d+"#, options: .regularExpression) else { return false }
             port = String(text[range].split(separator: ":").last!)
@@ -28,7 +28,7 @@ import Testing
         try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code} %{redirect_url}"] + arguments)
     }
 
-    @Test func sessionsThrottlingCSRFAndLinksHold() throws {
+    @Test func sessionsThrottlingCSRFAndLinksHold() async throws {
         defer { try? FileManager.default.removeItem(at: root) }
         let cli = try CLI()
         #expect(try cli.run(["board", "init", "--board", "41234", "--data", board.path]).status == 0)
@@ -36,14 +36,14 @@ import Testing
         let bram = try #require(try cli.run(["board", "add-user", "bram", "--json", "--data", board.path]).object()["secret"] as? String)
         let jar = root.appendingPathComponent("anne.cookies")
 
-        var (server, base, firstLog) = try serve("first")
+        var (server, base, firstLog) = try await serve("first")
         #expect(try DemoTests.login(base, "naam=anne&wachtwoord=\(anne)", jar: jar) == "302 \(base)/")
         #expect(try DemoTests.curl(["-b", jar.path, base + "/"]).contains("ingelogd als anne"))
 
         // A restart keeps the session: it lives in the board's database.
         server.kill(SIGTERM)
         let log: URL
-        (server, base, log) = try serve("second")
+        (server, base, log) = try await serve("second")
         defer { server.kill(SIGTERM) }
         #expect(try DemoTests.curl(["-b", jar.path, base + "/"]).contains("ingelogd als anne"), "the session did not survive the restart")
 
@@ -80,7 +80,7 @@ import Testing
         #expect(try DemoTests.login(base, "naam=bram&wachtwoord=\(bram)", jar: guesser) == "429 ")
         #expect(try DemoTests.login(base, "naam=iemand%0Aforged%20line&wachtwoord=x", jar: guesser) == "429 ")
 
-        #expect(EndToEndTests.eventually(5) { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("throttled") })
+        #expect(await EndToEndTests.eventually(5) { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("throttled") })
         let lines = try (String(contentsOf: firstLog, encoding: .utf8) + String(contentsOf: log, encoding: .utf8)).split(separator: "\n")
         let refused = lines.filter { $0.contains("board login refused") && $0.contains("account=bram") && $0.contains("address=127.0.0.1") }
         #expect(refused.filter { $0.contains("outcome=wrong") }.count == 5, "\(lines.joined(separator: "\n"))")

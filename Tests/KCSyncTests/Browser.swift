@@ -10,7 +10,7 @@ final class Browser {
     let session: String
     let profile: URL
 
-    init() throws {
+    init() async throws {
         let binary = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
                                   "Chromium is not installed: apt-get install chromium chromium-driver (see .ci/run)")
         let chromedriver = try #require(["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first { FileManager.default.isExecutableFile(atPath: $0) },
@@ -24,7 +24,7 @@ final class Browser {
         driver.standardError = FileHandle.nullDevice
         try driver.run()
         let status = "http://127.0.0.1:\(port)/status"
-        let ready = EndToEndTests.eventually(20) {
+        let ready = await EndToEndTests.eventually(20) {
             ((try? Browser.command("GET", status, nil))?["value"] as? [String: Any])?["ready"] as? Bool == true
         }
         if !ready { kill(driver.processIdentifier, SIGKILL) }

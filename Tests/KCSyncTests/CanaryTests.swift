@@ -12,7 +12,7 @@ import Testing
 @Suite(.serialized) struct CanaryTests {
     typealias Background = EndToEndTests.Background
 
-    @Test func pupilDataLeavesTheSchoolByNoPath() throws {
+    @Test func pupilDataLeavesTheSchoolByNoPath() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-canary-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let cli = try CLI()
@@ -37,12 +37,12 @@ import Testing
 
         let boardServer = try Background(["board", "serve", "--port", "\(boardPort)", "--data", board], log: root.appendingPathComponent("board.log"))
         defer { boardServer.kill(SIGTERM) }
-        #expect(EndToEndTests.eventually(15) { (try? kc(["sync", "--data", desk]).status) == 0 })
+        #expect(await EndToEndTests.eventually(15) { (try? kc(["sync", "--data", desk]).status) == 0 })
         #expect(try kc(["sync", "--data", other]).status == 0)
         let deskDaemon = try Background(["daemon", "--listen", "127.0.0.1:\(peerPort)", "--tls", "--data", desk],
                                         log: root.appendingPathComponent("desk.log"))
         defer { deskDaemon.kill(SIGTERM) }
-        #expect(EndToEndTests.eventually(10) { FileManager.default.fileExists(atPath: desk + "/control.sock") })
+        #expect(await EndToEndTests.eventually(10) { FileManager.default.fileExists(atPath: desk + "/control.sock") })
 
         var secret: [String] = []   // pupil-level: may leave the school by no path
         var shared: [String] = []   // shared: must be at the board and the other school
@@ -131,7 +131,7 @@ import Testing
         let advice = try kc(["advice", "add", "--json", "--data", board, "--period", "2025-2026 E", "--subject-area", "spelling",
                              "--signal", "dalende trend spelling", "--advice", "Oefen dagelijks.", "--suggest", "Dagelijks spellingsblok"])
         let adviceID = String(try #require(try advice.object()["id"] as? String).suffix(8))
-        let arrived = EndToEndTests.eventually(20) { (try? kc(["advice", "list", "--json", "--data", desk]).out.contains(adviceID)) == true }
+        let arrived = await EndToEndTests.eventually(20) { (try? kc(["advice", "list", "--json", "--data", desk]).out.contains(adviceID)) == true }
         let syncOut = try kc(["sync", "--json", "--data", desk]).out
         let listOut = try kc(["advice", "list", "--json", "--data", desk]).out
         #expect(arrived, "\(syncOut) \(listOut)")

@@ -40,7 +40,7 @@ import Testing
         return texts
     }
 
-    @Test func theDemoSyncsEightSchoolsAndEveryReactionReachesTheBoard() throws {
+    @Test func theDemoSyncsEightSchoolsAndEveryReactionReachesTheBoard() async throws {
         let result = try DemoTests.ranDemo()
         #expect(result.out.contains("8 van 8 scholen binnen bij het bestuur"), "\(result.out)")
         #expect(result.out.contains("1 trendadvies met 8 reacties"))
@@ -60,7 +60,7 @@ import Testing
         #expect((status["boardLink"] as? [String: Any])?["pending"] as? Int == 0)
     }
 
-    @Test func noPupilLevelDemoNoteIsAnywhereInTheBoardsFiles() throws {
+    @Test func noPupilLevelDemoNoteIsAnywhereInTheBoardsFiles() async throws {
         _ = try DemoTests.ranDemo()
         let texts = try DemoTests.schoolOnlyTexts()
         #expect(texts.count >= 8 * 7, "too few school-only texts to check: \(texts.count)")
@@ -94,7 +94,7 @@ import Testing
         return [withUnsafeBytes(of: bits.littleEndian) { Data($0) }, withUnsafeBytes(of: bits.bigEndian) { Data($0) }]
     }
 
-    @Test func aSmallCellsValueIsInNoFileBeyondItsSchool() throws {
+    @Test func aSmallCellsValueIsInNoFileBeyondItsSchool() async throws {
         _ = try DemoTests.ranDemo()
         let school = try KCReplica.open(directory: DemoTests.root.appendingPathComponent("17RS"))
         let figures = try school.trends()
@@ -125,7 +125,7 @@ import Testing
         }
     }
 
-    @Test func figuresOverFewerThanTenPupilsAreSuppressedInTheBoardView() throws {
+    @Test func figuresOverFewerThanTenPupilsAreSuppressedInTheBoardView() async throws {
         _ = try DemoTests.ranDemo()
         let view = try CLI().run(["board", "view", "--json", "--data", DemoTests.root.appendingPathComponent("board").path]).object()
         var suppressed = 0
@@ -153,14 +153,14 @@ import Testing
         #expect(text.out.contains("17RS  groep 7  % niveau I–II: < 10 → < 10 → < 10 → < 10"), "\(text.out)")
     }
 
-    @Test func thePagesAndTheAPINeedABoardAccountAndShowTheBoardInABrowser() throws {
+    @Test func thePagesAndTheAPINeedABoardAccountAndShowTheBoardInABrowser() async throws {
         _ = try DemoTests.ranDemo()
         let boardDirectory = DemoTests.root.appendingPathComponent("board")
         let log = DemoTests.root.appendingPathComponent("serve.log")
         let server = try EndToEndTests.Background(["board", "serve", "--data", boardDirectory.path, "--port", "0"], log: log)
         defer { server.kill(SIGTERM) }
         var port = ""
-        #expect(EndToEndTests.eventually(20) {
+        #expect(await EndToEndTests.eventually(20) {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             guard let range = text.range(of: #"ws://127\.0\.0\.1:\d+"#, options: .regularExpression) else { return false }
             port = String(text[range].split(separator: ":").last!)
@@ -220,7 +220,7 @@ import Testing
             let shown = try DemoTests.curl(["-w", "\n%{http_code}", link])
             #expect(shown.hasSuffix("200") && shown.contains("Inloggen als demo"), "\(shown.suffix(300))")
         }
-        let browser = try Browser()
+        let browser = try await Browser()
         try browser.open(link)
         try browser.click("#inloggen")
         let dom = try browser.source()
@@ -250,12 +250,12 @@ import Testing
         #expect(png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]) && png.count > 50_000)
     }
 
-    @Test func aSecondRunServesTheSameDataUntilCtrlC() throws {
+    @Test func aSecondRunServesTheSameDataUntilCtrlC() async throws {
         _ = try DemoTests.ranDemo()
         let log = DemoTests.root.appendingPathComponent("again.log")
         let demo = try EndToEndTests.Background(["demo", "--data", DemoTests.root.path, "--port", "0"], log: log)
         defer { demo.kill(SIGKILL) }
-        let serving = EndToEndTests.eventually(60) {
+        let serving = await EndToEndTests.eventually(60) {
             ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("De demo draait; stop met Ctrl-C.")
         }
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
@@ -263,7 +263,7 @@ import Testing
         #expect(text.contains("Bestaande demodata"))
         #expect(text.contains("1 trendadvies met 8 reacties"), "the second run wrote a second advice or lost reactions: \(text)")
         Foundation.kill(demo.process.processIdentifier, SIGINT)
-        #expect(EndToEndTests.eventually(20) { !demo.process.isRunning }, "the demo did not stop on Ctrl-C")
+        #expect(await EndToEndTests.eventually(20) { !demo.process.isRunning }, "the demo did not stop on Ctrl-C")
         #expect(demo.process.terminationStatus == 0)
         #expect(((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("Stoppen"))
         // Stopped cleanly: no control socket left behind, every school's status says stopped.

@@ -26,12 +26,14 @@ import Testing
         deinit { if process.isRunning { kill(SIGKILL) } }
     }
 
-    /// Waits (polling) until `condition` holds, at most `seconds`.
-    static func eventually(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    /// Waits (polling) until `condition` holds, at most `seconds`. It sleeps as a task, so
+    /// the tests that wait for processes leave Swift's cooperative threads (two on a 2-core
+    /// machine) to the tests that run sessions in memory meanwhile.
+    static func eventually(_ seconds: Double, _ condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.2)
+            try? await Task.sleep(for: .milliseconds(200))
         }
         return try condition()
     }
@@ -57,7 +59,7 @@ import Testing
         return nil
     }
 
-    @Test func aBoardAndThreeSchoolsConvergeAcrossABoardCrash() throws {
+    @Test func aBoardAndThreeSchoolsConvergeAcrossABoardCrash() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-e2e-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let cli = try CLI()
@@ -78,7 +80,7 @@ import Testing
         try kc("init", "--school", "99ZZ", "--board", "41234", "--board-url", "ws://127.0.0.1:\(port)", "--data", outsider)
 
         var board = try Background(["board", "serve", "--port", "\(port)", "--data", boardDir], log: root.appendingPathComponent("board.log"))
-        #expect(try EndToEndTests.eventually(10) { try kc("status", "--data", root.appendingPathComponent("12AB").path).status == 0 })
+        #expect(try await EndToEndTests.eventually(10) { try kc("status", "--data", root.appendingPathComponent("12AB").path).status == 0 })
         let daemons = try schools.map { school in
             try Background(["daemon", "--data", root.appendingPathComponent(school).path], log: root.appendingPathComponent("\(school).log"))
         }
@@ -99,7 +101,7 @@ import Testing
         }
 
         // Mid-sync: the board dies and comes back.
-        Thread.sleep(forTimeInterval: 0.3)
+        try await Task.sleep(for: .milliseconds(300))
         board.kill(SIGKILL)
         try cli.run(["note", "add", "--data", root.appendingPathComponent("12AB").path, "--role", "trendanalist",
                      "--category", "trendanalyse", "--title", "Geschreven terwijl het bestuur weg was"])
@@ -113,7 +115,7 @@ import Testing
         func pending(_ dir: String) throws -> Int? {
             ((try cli.run(["status", "--json", "--data", dir]).object())["boardLink"] as? [String: Any])?["pending"] as? Int
         }
-        let converged = try EndToEndTests.eventually(30) {
+        let converged = try await EndToEndTests.eventually(30) {
             let vectors = try schools.map { try boardVector(root.appendingPathComponent($0).path) }
             let pendings = try schools.map { try pending(root.appendingPathComponent($0).path) }
             return vectors.allSatisfy { $0 != nil && $0 == vectors[0] } && (vectors[0]?.count ?? 0) == 3 && pendings.allSatisfy { $0 == 0 }

@@ -8,7 +8,7 @@ import Testing
     typealias Background = EndToEndTests.Background
 
     /// A desk with its membership from the board, and the board stopped again.
-    static func school(_ root: URL, _ cli: CLI) throws -> (desk: String, deskKey: String) {
+    static func school(_ root: URL, _ cli: CLI) async throws -> (desk: String, deskKey: String) {
         func kc(_ arguments: String...) throws -> CLI.Result { try cli.run(arguments) }
         let boardPort = Int.random(in: 20_000...30_000)
         let boardDir = root.appendingPathComponent("board").path
@@ -19,16 +19,16 @@ import Testing
         #expect(try kc("board", "add-school", "12AB", "--key", deskKey, "--data", boardDir).status == 0)
         let board = try Background(["board", "serve", "--port", "\(boardPort)", "--data", boardDir], log: root.appendingPathComponent("board.log"))
         defer { board.kill(SIGTERM) }
-        #expect(EndToEndTests.eventually(15) { (try? kc("sync", "--data", desk).status) == 0 })
+        #expect(await EndToEndTests.eventually(15) { (try? kc("sync", "--data", desk).status) == 0 })
         return (desk, deskKey)
     }
 
-    @Test func aRelayThatReadsTheWireSeesNothingOfThePupil() throws {
+    @Test func aRelayThatReadsTheWireSeesNothingOfThePupil() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-peertls-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let cli = try CLI()
         func kc(_ arguments: String...) throws -> CLI.Result { try cli.run(arguments) }
-        let (desk, deskKey) = try PeerTLSTests.school(root, cli)
+        let (desk, deskKey) = try await PeerTLSTests.school(root, cli)
         let canary = "Pupil-\(UUID().uuidString)"
         #expect(try kc("note", "add", "--data", desk, "--role", "zorgregisseur", "--category", "leerlingbespreking", "--subject", "pupil",
                        "--subject-ref", canary, "--title", "Bespreking \(canary)").status == 0)
@@ -36,7 +36,7 @@ import Testing
         let peerPort = Int.random(in: 30_001...40_000)
         let deskDaemon = try Background(["daemon", "--listen", "127.0.0.1:\(peerPort)", "--tls", "--data", desk], log: root.appendingPathComponent("desk.log"))
         defer { deskDaemon.kill(SIGTERM) }
-        #expect(EndToEndTests.eventually(10) { FileManager.default.fileExists(atPath: desk + "/control.sock") })
+        #expect(await EndToEndTests.eventually(10) { FileManager.default.fileExists(atPath: desk + "/control.sock") })
         let tap = try WireTap(forwardingTo: peerPort)
 
         // The laptop, registered at the desk, syncs over TLS through the tap.
@@ -69,7 +69,7 @@ import Testing
         let fakePort = peerPort + 1
         let fakeDaemon = try Background(["daemon", "--listen", "127.0.0.1:\(fakePort)", "--tls", "--data", fake], log: root.appendingPathComponent("fake.log"))
         defer { fakeDaemon.kill(SIGTERM) }
-        #expect(EndToEndTests.eventually(10) { FileManager.default.fileExists(atPath: fake + "/control.sock") })
+        #expect(await EndToEndTests.eventually(10) { FileManager.default.fileExists(atPath: fake + "/control.sock") })
         let victim = root.appendingPathComponent("victim").path
         #expect(try kc("init", "--school", "12AB", "--board", "41234", "--data", victim).status == 0)
         #expect(try kc("peer", "add", "wss://127.0.0.1:\(fakePort)", "--key", deskKey, "--data", victim).status == 0)
@@ -78,7 +78,7 @@ import Testing
         #expect((try? String(contentsOf: root.appendingPathComponent("fake.log"), encoding: .utf8))?.contains("established") != true)
     }
 
-    @Test func cleartextToAnotherMachineIsRefused() throws {
+    @Test func cleartextToAnotherMachineIsRefused() async throws {
         let cli = try CLI()
         try cli.run("init", "--school", "12AB", "--board", "41234")
         let key = String(repeating: "ab", count: 32)

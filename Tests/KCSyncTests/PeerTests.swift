@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) struct PeerTests {
     typealias Background = EndToEndTests.Background
 
-    @Test func aLaptopSyncsWithItsSchoolWhileTheBoardIsAway() throws {
+    @Test func aLaptopSyncsWithItsSchoolWhileTheBoardIsAway() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-peer-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let cli = try CLI()
@@ -38,7 +38,7 @@ import Testing
         let board = try Background(["board", "serve", "--port", "\(boardPort)", "--data", boardDir], log: root.appendingPathComponent("board.log"))
         let deskDaemon = try Background(["daemon", "--listen", "127.0.0.1:\(peerPort)", "--data", desk], log: root.appendingPathComponent("desk.log"))
         defer { deskDaemon.kill(SIGTERM) }
-        #expect(EndToEndTests.eventually(10) { FileManager.default.fileExists(atPath: desk + "/control.sock") })
+        #expect(await EndToEndTests.eventually(10) { FileManager.default.fileExists(atPath: desk + "/control.sock") })
 
         // The other school shares a trend note; the desk has it from the board.
         let shared = try cli.run(["note", "add", "--json", "--data", other, "--role", "trendanalist", "--category", "trendanalyse", "--subject", "school",
@@ -49,7 +49,7 @@ import Testing
             let scopes = try cli.run(["status", "--json", "--data", dir]).object()["scopes"] as? [String: [String: Any]]
             return scopes?["board/41234"]?["versionVector"] as? [String: Int] ?? [:]
         }
-        #expect(try EndToEndTests.eventually(15) { try boardVector(desk) == boardVector(other) && !boardVector(other).isEmpty })
+        #expect(try await EndToEndTests.eventually(15) { try boardVector(desk) == boardVector(other) && !boardVector(other).isEmpty })
 
         // The desk writes school notes (one about a pupil); then the board goes away.
         try cli.run(["note", "add", "--data", desk, "--role", "zorgregisseur", "--category", "leerlingbespreking", "--subject", "pupil",
@@ -73,11 +73,11 @@ import Testing
                 "\(name).log: " + ((try? String(contentsOf: root.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? "").suffix(3000)
             }.joined(separator: "\n")
         }
-        #expect(try EndToEndTests.eventually(15) {
+        #expect(try await EndToEndTests.eventually(15) {
             try cli.run(["note", "list", "--json", "--data", desk]).array().contains { $0["title"] as? String == "Vanaf de laptop" }
         }, "\(logs())")
         #expect(try cli.run(["note", "add", "--data", desk, "--role", "leercoordinator", "--category", "observatie", "--title", "Vanaf het bureau"]).status == 0)
-        #expect(try EndToEndTests.eventually(15) {
+        #expect(try await EndToEndTests.eventually(15) {
             try cli.run(["note", "list", "--json", "--data", laptop]).array().contains { $0["title"] as? String == "Vanaf het bureau" }
         }, "\(logs())")
 

@@ -10,7 +10,7 @@ import Testing
 struct RetentionTests {
     static func day(_ text: String) -> Int32 { Value.day(parsing: text)! }
 
-    @Test func recordsPastTheirTermAreErasedWithALogLine() throws {
+    @Test func recordsPastTheirTermAreErasedWithALogLine() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-retention-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let board = try BoardReplica.create(in: root.appendingPathComponent("board"), board: "41234")
@@ -57,7 +57,7 @@ struct RetentionTests {
         #expect(try school2.retentionDue(asOf: today).isEmpty)
     }
 
-    @Test func theBoardErasesCopiesPastTheirTerm() throws {
+    @Test func theBoardErasesCopiesPastTheirTerm() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-retention-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let board = try BoardReplica.create(in: root.appendingPathComponent("board"), board: "41234")
@@ -85,7 +85,7 @@ struct RetentionTests {
 
     /// The daemon runs retention when it starts and then daily: a note years past its term is
     /// gone from a replica whose daemon was started, without any command.
-    @Test func theDaemonErasesWhatIsDue() throws {
+    @Test func theDaemonErasesWhatIsDue() async throws {
         let cli = try CLI()
         try cli.run("init", "--school", "12AB", "--board", "41234")
         let added = try cli.run("note", "add", "--json", "--role", "zorgregisseur", "--category", "leerlingbespreking", "--subject", "pupil",
@@ -93,7 +93,7 @@ struct RetentionTests {
         let id = try #require(try added.object()["id"] as? String)
         let daemon = try EndToEndTests.Background(["daemon", "--listen", "127.0.0.1:0", "--data", cli.home.path], log: cli.home.appendingPathComponent("daemon.log"))
         defer { daemon.kill(SIGTERM) }
-        let gone = try EndToEndTests.eventually(20) { try cli.run("erase", "--list", "--json").out.contains(id) }
+        let gone = try await EndToEndTests.eventually(20) { try cli.run("erase", "--list", "--json").out.contains(id) }
         #expect(gone, "the daemon did not erase the note past its term: \((try? String(contentsOf: cli.home.appendingPathComponent("daemon.log"), encoding: .utf8)) ?? "")")
         #expect(try cli.run("note", "show", String(id.suffix(8))).status == 1)
     }

@@ -13,7 +13,7 @@ import Testing
 @Suite(.serialized) struct TrustEndToEndTests {
     typealias Background = EndToEndTests.Background
 
-    @Test func aLaptopAdmittedWithPeerAddOnlyReachesEverySchoolAndAnErasureFollows() throws {
+    @Test func aLaptopAdmittedWithPeerAddOnlyReachesEverySchoolAndAnErasureFollows() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-trust-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let cli = try CLI()
@@ -63,14 +63,14 @@ import Testing
         let id = String(try #require(try added.object()["id"] as? String).suffix(8))
         try kc("note", "share", id, "--data", laptop)
         try kc("note", "edit", id, "--title", "Van de laptop, bijgewerkt", "--data", laptop)
-        let arrived = try EndToEndTests.eventually(45) { try titles(other) == ["Van de laptop, bijgewerkt"] }
+        let arrived = try await EndToEndTests.eventually(45) { try titles(other) == ["Van de laptop, bijgewerkt"] }
         #expect(arrived, "34CD: \((try? titles(other)) ?? []), board: \((try? titles(boardDir)) ?? []); logs: \(["board", "desktop", "laptop", "34CD"].map { (try? String(contentsOf: root.appendingPathComponent("\($0).log"), encoding: .utf8)) ?? "" })")
         #expect(try titles(boardDir) == ["Van de laptop, bijgewerkt"])
 
         // The desktop erases the note (it holds the laptop's school record): gone everywhere.
-        #expect(try EndToEndTests.eventually(15) { try kc("note", "list", "--data", desktop).out.contains("Van de laptop") })
+        #expect(try await EndToEndTests.eventually(15) { try kc("note", "list", "--data", desktop).out.contains("Van de laptop") })
         try kc("erase", id, "--reason", "verzoek ouders", "--data", desktop)
-        let erased = try EndToEndTests.eventually(30) {
+        let erased = try await EndToEndTests.eventually(30) {
             try [boardDir, other, laptop].allSatisfy { try titles($0).isEmpty }
         }
         #expect(erased)
@@ -92,7 +92,7 @@ import Testing
 
         // Removing 34CD closes its open session at once; the school's status says so.
         try kc("board", "remove-school", "34CD", "--data", boardDir)
-        let closed = try EndToEndTests.eventually(15) {
+        let closed = try await EndToEndTests.eventually(15) {
             let link = try kc("status", "--json", "--data", other).object()["boardLink"] as? [String: Any]
             return (link?["lastError"] as? String)?.contains("unauthorized") == true
         }

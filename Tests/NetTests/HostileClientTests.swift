@@ -34,7 +34,7 @@ import Testing
     /// With `ownVector` false it sends no `Vector` of its own: the frames bring one.
     static func hostile(_ f: Fixture, _ url: String, key: ReplicaKey, school: String, memberships: [Data] = [],
                         audience: String? = "board/41234", scopes: [Scope]? = nil,
-                        ownVector: Bool = true, frames: [Data], listen: Duration = .seconds(30),
+                        ownVector: Bool = true, frames: [Data], listen: Duration = .seconds(120),
                         quiet: Duration = .milliseconds(1500)) async -> [Data] {
         let owed = FrameForger.changesCount(in: frames)
         let replies = Mutex<[Data]>([])
