@@ -15,9 +15,16 @@ for t in "${targets[@]}"; do
 done
 
 scratch=$PWD/.build-fuzz
-flags=(--package-path Fuzz --scratch-path "$scratch" -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld)
+# lld (gold fails on these binaries); --export-dynamic so KCFuzz finds libFuzzer's driver.
+flags=(--package-path Fuzz --scratch-path "$scratch" -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+       -Xlinker --export-dynamic)
 # All five executables share every module; building them together costs one build.
-swift build "${flags[@]}" 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
+mkdir -p "$scratch"
+if ! swift build "${flags[@]}" > "$scratch/build.log" 2>&1; then
+  grep -E "error" "$scratch/build.log" | head -40
+  echo "the fuzz targets did not build (log: $scratch/build.log)" >&2
+  exit 1
+fi
 bin=$(swift build "${flags[@]}" --show-bin-path)
 
 failed=0
