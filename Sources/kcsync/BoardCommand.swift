@@ -222,6 +222,12 @@ struct BoardCommand: AsyncParsableCommand {
         @Option(help: "The port to listen on.") var port = 8450
         @Option(help: "Serve wss:// with this PEM certificate chain (with --tls-key); leave out to serve ws:// on loopback or behind a TLS proxy.") var tlsCert: String?
         @Option(help: "The PEM private key for --tls-cert.") var tlsKey: String?
+        @Option(help: "Connections one address may hold at once (default 32). Behind a reverse proxy every school comes from the proxy's address: give at least the number of school replicas.")
+        var connectionsPerAddress = 32
+
+        func validate() throws {
+            guard (1...100_000).contains(connectionsPerAddress) else { throw ValidationError("--connections-per-address must be 1 to 100000") }
+        }
 
         func run() async throws {
             let board: BoardReplica
@@ -251,7 +257,9 @@ struct BoardCommand: AsyncParsableCommand {
             let web = tls == nil ? "http" : "https"
             let host = host
             let notifier = ChangeNotifier()
-            let app = try buildBoardApplication(board: board, host: host, port: port, notifier: notifier, logger: logger, metrics: registry, tls: tls) { port in
+            let guardian = ConnectionGuard(maximumPerAddress: connectionsPerAddress, logger: logger)
+            let app = try buildBoardApplication(board: board, host: host, port: port, notifier: notifier, logger: logger, metrics: registry, tls: tls,
+                                                guardian: guardian) { port in
                 if let port {
                     FileHandle.standardOutput.write(Data("Bestuursserver luistert op \(scheme)://\(host):\(port); pagina's op \(web)://\(host):\(port)/\n".utf8))
                 }

@@ -17,7 +17,7 @@ import SyncTestKit
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kcsync-bench",
-        abstract: "Measures kcsync in the same run against its baselines: W1 local writes and W2 initial sync apply against plain SQLite, W3 steady-state sync against a small history, W5 board fan-in and merged-view queries against plain SQLite, W6 propagation under load against two schools.")
+        abstract: "Measures kcsync in the same run against its baselines: W1 local writes and W2 initial sync apply against plain SQLite, W3 steady-state sync against a small history, W5 board fan-in and merged-view queries against plain SQLite, W6 propagation under load against two schools, W7 a thousand sessions and half-open connections on one board (sessions held, honest failures, peak memory, connections shed).")
 
     @Flag(help: "Print one JSON object keyed by workload instead of lines.")
     var json = false
@@ -52,6 +52,15 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Merged-view queries W5 times after the intake.")
     var w5Queries = 200
 
+    @Option(help: "School sessions held open against one board in W7.")
+    var w7Sessions = 1_000
+
+    @Option(help: "Half-open connections kept against the board in W7.")
+    var w7HalfOpen = 300
+
+    @Option(help: "Seconds W7 runs.")
+    var w7Seconds = 60.0
+
     @Option(help: "Run only these workloads (e.g. --only W1).")
     var only: [String] = []
 
@@ -62,6 +71,7 @@ struct Bench: AsyncParsableCommand {
         if only.isEmpty || only.contains("W3") { report["W3"] = try await w3() }
         if only.isEmpty || only.contains("W5") { report["W5"] = try await w5() }
         if only.isEmpty || only.contains("W6") { report["W6"] = try await w6() }
+        if only.isEmpty || only.contains("W7") { report["W7"] = try await w7() }
         if json {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
