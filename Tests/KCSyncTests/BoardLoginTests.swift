@@ -13,15 +13,8 @@ import Testing
     /// Starts `board serve` on a free port; returns the process and its base URL.
     func serve(_ name: String) async throws -> (EndToEndTests.Background, String, URL) {
         let log = root.appendingPathComponent("\(name).log")
-        let server = try EndToEndTests.Background(["board", "serve", "--data", board.path, "--port", "0"], log: log)
-        var port = ""
-        #expect(await EndToEndTests.eventually(20) {
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            guard let range = text.range(of: #"ws://127\.0\.0\.1:\d+"#, options: .regularExpression) else { return false }
-            port = String(text[range].split(separator: ":").last!)
-            return true
-        })
-        return (server, "http://127.0.0.1:\(port)", log)
+        let (server, base) = try await EndToEndTests.serveBoard(board, log: log)
+        return (server, base, log)
     }
 
     func status(_ arguments: [String]) throws -> String {

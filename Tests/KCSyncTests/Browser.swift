@@ -22,7 +22,7 @@ final class Browser {
         driver.arguments = ["--port=\(port)"]
         driver.standardOutput = FileHandle.nullDevice
         driver.standardError = FileHandle.nullDevice
-        try driver.run()
+        try CLI.launch(driver)
         let status = "http://127.0.0.1:\(port)/status"
         let ready = await EndToEndTests.eventually(20) {
             ((try? Browser.command("GET", status, nil))?["value"] as? [String: Any])?["ready"] as? Bool == true

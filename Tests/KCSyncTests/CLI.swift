@@ -1,4 +1,5 @@
 import Foundation
+import SyncTestKit
 import Testing
 
 /// Runs the real `kcsync` executable against a data directory of its own.
@@ -10,6 +11,9 @@ final class CLI {
     }
 
     deinit { try? FileManager.default.removeItem(at: home) }
+
+    /// Starts `process` (see SyncTestKit's ``ProcessLauncher``).
+    static func launch(_ process: Process) throws { try ProcessLauncher.launch(process) }
 
     static var executable: URL {
         let candidates = [
@@ -54,7 +58,7 @@ final class CLI {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try CLI.launch(process)
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -157,16 +157,8 @@ import Testing
         _ = try DemoTests.ranDemo()
         let boardDirectory = DemoTests.root.appendingPathComponent("board")
         let log = DemoTests.root.appendingPathComponent("serve.log")
-        let server = try EndToEndTests.Background(["board", "serve", "--data", boardDirectory.path, "--port", "0"], log: log)
+        let (server, base) = try await EndToEndTests.serveBoard(boardDirectory, log: log)
         defer { server.kill(SIGTERM) }
-        var port = ""
-        #expect(await EndToEndTests.eventually(20) {
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            guard let range = text.range(of: #"ws://127\.0\.0\.1:\d+"#, options: .regularExpression) else { return false }
-            port = String(text[range].split(separator: ":").last!)
-            return true
-        })
-        let base = "http://127.0.0.1:\(port)"
         let secret = try String(contentsOf: DemoTests.root.appendingPathComponent("demo-login.txt"), encoding: .utf8).split(separator: "\n")[1]
 
         // Nothing without an account.
@@ -297,7 +289,7 @@ import Testing
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try CLI.launch(process)
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)

@@ -16,7 +16,7 @@ import Testing
             let handle = try FileHandle(forWritingTo: log)
             process.standardOutput = handle
             process.standardError = handle
-            try process.run()
+            try CLI.launch(process)
         }
         func kill(_ signal: Int32) {
             guard process.isRunning else { return }
@@ -38,6 +38,21 @@ import Testing
         return try condition()
     }
 
+    /// Starts `kcsync board serve` for `directory` on a free port, logging to `log`; returns the
+    /// process and the address its pages are at, once it says it listens.
+    static func serveBoard(_ directory: URL, log: URL) async throws -> (Background, base: String) {
+        let server = try Background(["board", "serve", "--data", directory.path, "--port", "0"], log: log)
+        var port = ""
+        let listening = await eventually(20) {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            guard let range = text.range(of: #"ws://127\.0\.0\.1:\d+"#, options: .regularExpression) else { return false }
+            port = String(text[range].split(separator: ":").last!)
+            return true
+        }
+        try #require(listening, "board serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        return (server, "http://127.0.0.1:\(port)")
+    }
+
     /// The body of an HTTP GET (the board's plain-text endpoints), by curl (.ci/run installs it).
     static func get(_ url: String, bearer: String? = nil) throws -> String {
         let process = Process()
@@ -45,7 +60,7 @@ import Testing
         process.arguments = ["curl", "--silent", "--show-error", "--fail"] + (bearer.map { ["-H", "Authorization: Bearer \($0)"] } ?? []) + [url]
         let pipe = Pipe()
         process.standardOutput = pipe
-        try process.run()
+        try CLI.launch(process)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)

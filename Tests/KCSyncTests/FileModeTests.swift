@@ -21,7 +21,7 @@ struct FileModeTests {
         process.arguments = ["-c", "umask 022 && exec \"$0\" \"$@\"", CLI.executable.path] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try CLI.launch(process)
         process.waitUntilExit()
         return process.terminationStatus
     }

@@ -9,6 +9,7 @@ import SyncCore
 import SyncNet
 import SyncProtocol
 import SyncStore
+import SyncTestKit
 import Synchronization
 import Testing
 #if canImport(Glibc)
@@ -20,22 +21,9 @@ import Glibc
 /// before `Welcome` a message may be only small. The server keeps serving a real school.
 @Suite(.serialized) struct LimitsTests {
     /// A raw TCP connection to loopback `port`.
-    static func connect(_ port: Int) -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        return fd
-    }
+    static func connect(_ port: Int) -> Int32 { LoopbackSocket.connect(port) }
 
-    static func send(_ fd: Int32, _ text: String) {
-        // MSG_NOSIGNAL: a socket the server closed fails the call instead of raising SIGPIPE.
-        _ = text.utf8CString.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
-    }
+    static func send(_ fd: Int32, _ text: String) { LoopbackSocket.send(fd, text) }
 
     /// True when the server closed `fd` within `seconds` (a read returns 0 or fails).
     static func closed(_ fd: Int32, within seconds: Double) -> Bool {

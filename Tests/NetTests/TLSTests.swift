@@ -1,5 +1,6 @@
 import BoardServer
 import Foundation
+import SyncTestKit
 import KCModel
 import KCReplica
 import NIOSSL
@@ -37,7 +38,7 @@ import Testing
             process.currentDirectoryURL = directory
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try ProcessLauncher.launch(process)
             process.waitUntilExit()
             try #require(process.terminationStatus == 0, "openssl \(arguments.joined(separator: " ")) failed")
         }

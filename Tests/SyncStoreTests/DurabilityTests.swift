@@ -32,7 +32,7 @@ import Testing
             process.arguments = [path, "100000"]
             let pipe = Pipe()
             process.standardOutput = pipe
-            try process.run()
+            try ProcessLauncher.launch(process)
             let killAfter = Int.random(in: 5...60, using: &rng)
             var buffer = Data()
             var acks = 0

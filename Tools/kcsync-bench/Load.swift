@@ -7,6 +7,7 @@ import NIOCore
 import SyncCore
 import SyncNet
 import SyncProtocol
+import SyncTestKit
 import Synchronization
 
 // MARK: - W7: load on one board
@@ -85,7 +86,8 @@ extension Bench {
         await halfOpen.value
         let failures = counts.failures.load(ordering: .relaxed) + (w7Sessions - held) + missed
         line(String(format: "W7 load, %d school sessions and %d half-open connections on one board for %.0f s: %d sessions held, %d honest failures (%d missed one of %d advice), %d half-open connections shed, board peak RSS %.0f MB",
-                    w7Sessions, w7HalfOpen, w7Seconds, held, failures, missed, advice, counts.shed.load(ordering: .relaxed), peak))
+                    w7Sessions, w7HalfOpen, w7Seconds, held, failures, missed, advice, counts.shed.load(ordering: .relaxed), peak)
+             + (counts.firstFailure.withLock { $0 }.map { "; first failure: \($0)" } ?? ""))
         return [
             "sessions": Double(w7Sessions), "halfOpen": Double(w7HalfOpen), "seconds": w7Seconds,
             "sessionsHeld": Double(held), "honestFailures": Double(failures), "adviceWritten": Double(advice),
@@ -134,16 +136,8 @@ extension Bench {
     /// board closes (counted as shed).
     static func halfOpen(_ count: Int, port: Int, counts: LoadCounts) async {
         func open() -> Int32 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            let head = "GET /sync HTTP/1.1\r\nHost: board\r\nUpgrade: websocket\r\n"
-            _ = head.utf8CString.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
+            let fd = LoopbackSocket.connect(port)
+            LoopbackSocket.send(fd, "GET /sync HTTP/1.1\r\nHost: board\r\nUpgrade: websocket\r\n")
             return fd
         }
         var sockets = (0..<count).map { _ in open() }
@@ -173,6 +167,13 @@ final class LoadCounts: Sendable {
     let shed = Atomic<Int>(0)
     /// Set when the run is over: what ends from then on is no failure.
     let stopped = Atomic<Bool>(false)
+    /// What the first failed session ended with.
+    let firstFailure = Mutex<String?>(nil)
+
+    func failed(_ why: String) {
+        failures.add(1, ordering: .relaxed)
+        firstFailure.withLock { if $0 == nil { $0 = why } }
+    }
     /// Per school: the changes received.
     let received = Mutex<[String: Int]>([:])
 
@@ -222,7 +223,10 @@ struct LightSchool {
                             flags.established.store(true, ordering: .relaxed)
                             counts.open.add(1, ordering: .relaxed)
                         case .close(let error):
-                            if error != nil, !counts.stopped.load(ordering: .relaxed) { flags.failed.store(true, ordering: .relaxed) }
+                            if let error, !counts.stopped.load(ordering: .relaxed) {
+                                flags.failed.store(true, ordering: .relaxed)
+                                counts.firstFailure.withLock { if $0 == nil { $0 = "\(error)" } }
+                            }
                             return
                         default: break
                         }
@@ -233,11 +237,14 @@ struct LightSchool {
                 }
             }
         } catch {
-            if !counts.stopped.load(ordering: .relaxed) { flags.failed.store(true, ordering: .relaxed) }
+            if !counts.stopped.load(ordering: .relaxed) {
+                flags.failed.store(true, ordering: .relaxed)
+                counts.firstFailure.withLock { if $0 == nil { $0 = "\(error)" } }
+            }
         }
         if flags.established.load(ordering: .relaxed) { counts.open.subtract(1, ordering: .relaxed) }
         if flags.failed.load(ordering: .relaxed) || (!flags.established.load(ordering: .relaxed) && !counts.stopped.load(ordering: .relaxed)) {
-            counts.failures.add(1, ordering: .relaxed)
+            counts.failed(flags.established.load(ordering: .relaxed) ? "ended early" : "never established")
         }
     }
 }
