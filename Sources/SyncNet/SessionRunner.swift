@@ -163,7 +163,8 @@ public struct SessionRunner: Sendable {
         var finished = false
         var established = false
         var caughtUp = false
-        var membershipsSent: Set<Data> = []
+        /// The last membership row sent to the peer, and the trust version it was read at.
+        var membershipsThrough: Int64 = 0
         var membershipVersion: Int64?
         /// The statements this side learnt since it last sent the peer its own (none while the
         /// trust state is unchanged: one cheap query). A failed read ends the session with
@@ -172,10 +173,10 @@ public struct SessionRunner: Sendable {
             do {
                 let version = try store.trustVersion()
                 guard version != membershipVersion else { return [] }
-                let fresh = try store.memberships().map { $0.serialized() }.filter { !membershipsSent.contains($0) }
-                membershipVersion = version
-                membershipsSent.formUnion(fresh)
-                return session.onNewMemberships(fresh)
+                let fresh = try store.membershipLog(after: membershipsThrough)
+                membershipVersion = fresh.version
+                membershipsThrough = fresh.through
+                return session.onNewMemberships(fresh.statements)
             } catch {
                 return session.onStorageFailure("could not read the membership statements: \(error.message)")
             }
@@ -224,10 +225,10 @@ public struct SessionRunner: Sendable {
                     }
                 case .readMemberships:
                     do {
-                        let statements = try store.memberships().map { $0.serialized() }
-                        membershipsSent = Set(statements)
-                        membershipVersion = try store.trustVersion()
-                        queue += session.onMemberships(statements)
+                        let held = try store.membershipLog()
+                        membershipsThrough = held.through
+                        membershipVersion = held.version
+                        queue += session.onMemberships(held.statements)
                     } catch {
                         queue += session.onStorageFailure("could not read the membership statements: \(error.message)")
                     }

@@ -109,7 +109,9 @@ extension ReplicaStore {
         if let cached = trustCache.withLock({ $0 }), cached.version == version { return cached.state }
         let board: String = row["board"]
         let boardKey = (row["boardKey"] as Data?).map(Array.init)
-        let statements = try Data.fetchAll(db, sql: "SELECT bytes FROM membership").compactMap { try? SignedMembership(serialized: $0) }
+        // Every stored statement was verified before it was stored (``storeMemberships``) or
+        // signed here (``issueMembership``): parsed again, not verified again.
+        let statements = try Data.fetchAll(db, sql: "SELECT bytes FROM membership").compactMap { try? SignedMembership(serialized: $0, verifying: false) }
         let members = boardKey.map { MembershipRoster.resolve(statements, board: board, boardKey: $0) } ?? [:]
         let peers = Set(try Data.fetchAll(db, sql: "SELECT publicKey FROM peer").map(ReplicaKey.replicaID(forPublicKey:)))
         let state = TrustState(board: board, school: row["school"], boardKey: boardKey, boardKeySource: row["boardKeySource"],
@@ -140,9 +142,15 @@ extension ReplicaStore {
                 guard let row = try Row.fetchOne(db, sql: "SELECT board, boardKey FROM trust"),
                       let boardKey = (row["boardKey"] as Data?).map(Array.init) else { return 0 }
                 let board: String = row["board"]
-                let held = try Data.fetchAll(db, sql: "SELECT bytes FROM membership").compactMap { try? SignedMembership(serialized: $0) }
-                let heldBytes = Set(held.map { $0.serialized() })
-                var candidates = offered.filter { $0.statement.board == board && !heldBytes.contains($0.serialized()) }
+                // Most sessions offer only statements held here already (a school's own
+                // chain): found by the unique index, they cost no parse of the held ones.
+                let isHeld = try db.cachedStatement(sql: "SELECT 1 FROM membership WHERE bytes = ?")
+                var candidates = try offered.filter {
+                    try $0.statement.board == board && Bool.fetchOne(isHeld, arguments: [$0.serialized()]) == nil
+                }
+                guard !candidates.isEmpty else { return 0 }
+                // Held statements were verified when they were stored.
+                let held = try Data.fetchAll(db, sql: "SELECT bytes FROM membership").compactMap { try? SignedMembership(serialized: $0, verifying: false) }
                 var accepted: [SignedMembership] = []
                 while true {
                     let roster = MembershipRoster.resolve(held + accepted, board: board, boardKey: boardKey)
@@ -201,9 +209,32 @@ extension ReplicaStore {
         return statement
     }
 
-    /// Every stored membership statement.
+    /// Every stored membership statement (each verified when it was stored).
     public func memberships() throws(SyncError) -> [SignedMembership] {
-        try read { db in try Data.fetchAll(db, sql: "SELECT bytes FROM membership ORDER BY id").compactMap { try? SignedMembership(serialized: $0) } }
+        try membershipLog().statements.compactMap { try? SignedMembership(serialized: $0, verifying: false) }
+    }
+
+    /// The stored membership statements as sent on the wire, those stored after row `after`
+    /// (0: all), with the trust version they were read at and the row to ask after next time.
+    /// Read from a cache while the trust state is unchanged, so a session asks in O(new).
+    public func membershipLog(after: Int64 = 0) throws(SyncError) -> (version: Int64, through: Int64, statements: [Data]) {
+        try read { db in
+            let version = try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM trust")) ?? 0
+            let log: [(id: Int64, bytes: Data)]
+            if let cached = membershipCache.withLock({ $0 }), cached.version == version {
+                log = cached.log
+            } else {
+                log = try Row.fetchAll(db, sql: "SELECT id, bytes FROM membership ORDER BY id").map { (id: $0["id"], bytes: $0["bytes"]) }
+                membershipCache.withLock { $0 = (version, log) }
+            }
+            // Row ids only grow: the first row after `after`, found by halving.
+            var low = 0, high = log.count
+            while low < high {
+                let middle = (low + high) / 2
+                if log[middle].id <= after { low = middle + 1 } else { high = middle }
+            }
+            return (version, log.last?.id ?? after, log[low...].map(\.bytes))
+        }
     }
 
     /// The statements that prove `replica`'s membership: those about it, and those about each

@@ -30,6 +30,10 @@ public final class ReplicaStore: Sendable {
     let keyFile: String?
     /// The trust state as last read, with the `trust.version` it was read at.
     let trustCache = Mutex<(version: Int64, state: TrustState)?>(nil)
+    /// Every stored membership statement in insertion order (row id, bytes), with the
+    /// `trust.version` it was read at: a board with a thousand sessions reads it once per
+    /// change of its trust state, not once per session.
+    let membershipCache = Mutex<(version: Int64, log: [(id: Int64, bytes: Data)])?>(nil)
 
     /// Decides whether a group of ops may enter a scope. The kc domain uses it for the AVG rules
     /// (nothing pupil-level or sensitive in a board scope); the engine calls it for local writes
