@@ -40,7 +40,11 @@ extension Bench {
         server.arguments = ["board", "serve", "--data", boardDirectory.path, "--port", "0", "--connections-per-address", "\(w7Sessions + w7HalfOpen + 64)"]
         let output = Pipe()
         server.standardOutput = output
-        server.standardError = FileHandle.nullDevice
+        // The board's log, read back below when sessions failed.
+        let logURL = dir.appendingPathComponent("board.log")
+        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logURL)
+        server.standardError = log
         try server.run()
         defer { server.terminate(); server.waitUntilExit() }
         let port = try Bench.port(from: output)
@@ -88,11 +92,27 @@ extension Bench {
         line(String(format: "W7 load, %d school sessions and %d half-open connections on one board for %.0f s: %d sessions held, %d honest failures (%d missed one of %d advice), %d half-open connections shed, board peak RSS %.0f MB",
                     w7Sessions, w7HalfOpen, w7Seconds, held, failures, missed, advice, counts.shed.load(ordering: .relaxed), peak)
              + (counts.firstFailure.withLock { $0 }.map { "; first failure: \($0)" } ?? ""))
+        if failures > 0 { Bench.summarizeBoardLog(logURL, into: line) }
         return [
             "sessions": Double(w7Sessions), "halfOpen": Double(w7HalfOpen), "seconds": w7Seconds,
             "sessionsHeld": Double(held), "honestFailures": Double(failures), "adviceWritten": Double(advice),
             "missedDeliveries": Double(missed), "shed": Double(counts.shed.load(ordering: .relaxed)), "peakRSSMegabytes": peak,
         ]
+    }
+
+    /// What the board logged, counted by message and reason, so a
+    /// failed W7 run says what the board did.
+    static func summarizeBoardLog(_ url: URL, into line: (String) -> Void) {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
+        var counts: [String: Int] = [:]
+        for entry in text.split(separator: "\n") {
+            // "… notice kcsync.board : address=… reason=too_many_connections [kcsync] connection shed"
+            let words = entry.split(separator: " ")
+            let reason = words.first { $0.hasPrefix("reason=") || $0.hasPrefix("error=") }.map { " " + $0 } ?? ""
+            let message = entry.range(of: "] ").map { String(entry[$0.upperBound...]) } ?? String(entry.suffix(80))
+            counts[message + reason, default: 0] += 1
+        }
+        for (what, count) in counts.sorted(by: { $0.value > $1.value }).prefix(8) { line("  board log: \(count) × \(what)") }
     }
 
     /// An executable built beside this one (`kcsync`).
@@ -198,7 +218,11 @@ struct LightSchool {
         let scope = try! Scope.board("41234")
         let flags = Flags()
         do {
-            try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+            // Frames as large as a real school accepts: the board's list of membership
+            // statements outgrows WebSocket's default 16 KiB from about a hundred keys.
+            var configuration = WebSocketClientConfiguration()
+            configuration.maxFrameSize = SessionLimits.standard.maximumWireFrameBytes
+            try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
                 var session = SyncSession(role: .client(scopes: [scope], audience: scope.name, pinnedServerKey: nil),
                                           key: key, school: school, board: "41234", nonce: SessionRunner.nonce())
                 var held = VersionVector()
