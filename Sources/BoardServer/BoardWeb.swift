@@ -10,7 +10,7 @@ import SyncCore
 import SyncNet
 
 /// The board's pages (Dutch, server-rendered, charts as inline SVG, no script) and its JSON
-/// API (docs/openapi.yaml). Everything here needs a board account (`kcsync board add-user`):
+/// API (``BoardAPI``, generated from docs/openapi.yaml). Everything here needs a board account (`kcsync board add-user`):
 /// a browser logs in with name and secret (or a one-time link) and gets a session
 /// (hummingbird-auth's, kept in the board's database, so it survives a restart); a program
 /// sends the secret as a bearer token, or name and secret as HTTP basic authentication.
@@ -31,7 +31,7 @@ struct BoardWeb: Sendable {
     static let loginCookie = "kcsync_login"
     static let sessionLifetime: Duration = .seconds(8 * 3600)
 
-    func register(on router: Router<KCWebContext>) {
+    func register(on router: Router<KCWebContext>) throws {
         router.add(middleware: SessionMiddleware<KCWebContext>(storage: ReplicaPersistDriver(store: board.store), configuration: .init(
             sessionCookieParameters: .init(name: BoardWeb.sessionCookie, path: "/", secure: secureCookies, sameSite: .lax),
             keyPrefix: BoardReplica.sessionKeyPrefix, defaultSessionExpiration: BoardWeb.sessionLifetime)))
@@ -54,9 +54,7 @@ struct BoardWeb: Sendable {
             context.sessions.clearSession()
             return Response.redirect(to: "/login", type: .found)
         }
-        router.get("/api/v1/view") { request, context in self.api(request, context) { $0 } }
-        router.get("/api/v1/signals") { request, context in self.api(request, context) { $0.signals } }
-        router.get("/api/v1/advice") { request, context in self.api(request, context) { $0.advice } }
+        try BoardAPI.register(on: router, board: board, logger: logger)
     }
 
     /// The account a program authenticates as: a bearer token (the secret), or basic
@@ -182,43 +180,6 @@ struct BoardWeb: Sendable {
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
-
-    // MARK: - The API
-
-    func api(_ request: Request, _ context: KCWebContext, _ pick: (BoardReport) -> some Encodable) -> Response {
-        guard context.identity != nil else {
-            var response = BoardWeb.json(APIError(error: "unauthorized", message: "A board account is needed: send 'Authorization: Bearer SECRET' (kcsync board add-user)."),
-                                         status: .unauthorized)
-            response.headers[.wwwAuthenticate] = "Bearer realm=\"kcsync\", Basic realm=\"kcsync\""
-            return response
-        }
-        let query = request.uri.queryParameters
-        // A query value as form encoding writes it: '+' is a space (what most HTTP clients
-        // send for "2025-2026 M"). Given but empty is an error, not "all".
-        func value(_ name: String) -> String? { query.get(name).map { String($0).replacingOccurrences(of: "+", with: " ") } }
-        var period: Period?
-        if let text = value("period") {
-            guard let parsed = Period(text) else {
-                return BoardWeb.json(APIError(error: "invalid_period", message: "period must look like '2025-2026 M' or '2025-2026 E'"), status: .badRequest)
-            }
-            period = parsed
-        }
-        var area: SubjectArea?
-        if let text = value("subjectArea") {
-            guard let parsed = SubjectArea(rawValue: text) else {
-                return BoardWeb.json(APIError(error: "invalid_subject_area", message: "subjectArea must be one of \(SubjectArea.allCases.map(\.rawValue).joined(separator: ", "))"), status: .badRequest)
-            }
-            area = parsed
-        }
-        do {
-            return BoardWeb.json(pick(try board.report(period: period, subjectArea: area)))
-        } catch {
-            logger.error("board api failed", metadata: ["error": "\(error)"])
-            return BoardWeb.json(APIError(error: "internal", message: "the board's view could not be read"), status: .internalServerError)
-        }
-    }
-
-    struct APIError: Encodable { var error: String; var message: String }
 
     /// Where a login may send the browser: a path of this site only. Not `//host` or `/\\host`
     /// (which browsers read as another site), no backslash or control character anywhere;

@@ -149,7 +149,7 @@ public enum TrendCSV {
                   let area = SubjectArea(rawValue: areaText.lowercased().replacingOccurrences(of: "-", with: " ")) else {
                 fail("vakgebied '\(field("subjectArea") ?? "")' is onbekend; kies uit \(SubjectArea.allCases.map(\.label).joined(separator: ", "))"); continue
             }
-            guard let period = field("period").flatMap(Period.init) else {
+            guard let period = field("period").flatMap(Period.typed) else {
                 fail("periode '\(field("period") ?? "")' is ongeldig; schrijf bijvoorbeeld 2025-2026 M"); continue
             }
             guard let metric = field("metric").flatMap(TrendMetric.init(parsing:)) else {

@@ -103,15 +103,22 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The two toetsmomenten.
     public enum Moment: String, Sendable { case mid = "M", end = "E" }
 
-    /// Parses `2025-2026 M` or `2025-2026 E`; nil for anything else.
+    /// Parses exactly `2025-2026 M` or `2025-2026 E` (the stored and the API's form, which
+    /// docs/openapi.yaml's pattern describes); nil for anything else, extra spaces too.
     public init?(_ text: String) {
-        let parts = text.split(separator: " ")
+        let parts = text.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 2, let moment = Moment(rawValue: String(parts[1])) else { return nil }
         let years = parts[0].split(separator: "-")
         guard years.count == 2, years[0].count == 4, years[1].count == 4,
               let a = Int(years[0]), let b = Int(years[1]), b == a + 1, (2000...2100).contains(a) else { return nil }
         startYear = a
         self.moment = moment
+    }
+
+    /// A period as a person typed it (a command's option, a spreadsheet cell): spaces around
+    /// it and between its parts do not matter.
+    public static func typed(_ text: String) -> Period? {
+        Period(text.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " "))
     }
 
     public var description: String { "\(startYear)-\(startYear + 1) \(moment.rawValue)" }

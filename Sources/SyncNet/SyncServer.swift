@@ -21,12 +21,12 @@ public func buildSyncApplication(
     guardian: ConnectionGuard? = nil, maximumConnections: Int = 4_096,
     metricsAllowed: @escaping @Sendable (Request, KCWebContext) async -> Bool = { _, context in context.fromLoopback },
     onServerRunning: @escaping @Sendable (_ port: Int?) async -> Void = { _ in },
-    routes: (Router<KCWebContext>) -> Void = { _ in },
+    routes: (Router<KCWebContext>) throws -> Void = { _ in },
     session: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter, Logger) async -> Void
 ) throws -> some ApplicationProtocol {
     let router = Router(context: KCWebContext.self)
     router.add(middleware: SecurityHeaders(tls: tls != nil || tlsChannel != nil))
-    routes(router)
+    try routes(router)
     router.get("/health") { _, _ in "ok\n" }
     if let metrics {
         router.get("/metrics") { request, context in
@@ -50,11 +50,29 @@ public func buildSyncApplication(
         configuration: .init(maxFrameSize: frames, autoPing: .enabled(timePeriod: .seconds(20))),
         guardian: guardian ?? ConnectionGuard(logger: logger))
     return Application(
-        router: router,
+        responder: HeadAsGet(base: router.buildResponder()),
         server: try tlsChannel.map { try .tls(guarded, configuration: $0) } ?? tls.map { try .tls(guarded, tlsConfiguration: $0) } ?? guarded,
         configuration: .init(address: .hostname(host, port: port), serverName: serverName,
                              availableConnectionsDelegate: MaximumAvailableConnections(maximumConnections, logger: logger)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
         logger: logger
     )
+}
+
+/// HEAD is GET without the body (RFC 9110, 9.3.2): Hummingbird's router knows only the
+/// methods its routes name, so every GET route answers HEAD through this, with the headers
+/// (and the length) the GET would have.
+struct HeadAsGet<Base: HTTPResponder>: HTTPResponder {
+    typealias Context = Base.Context
+    let base: Base
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        guard request.method == .head else { return try await base.respond(to: request, context: context) }
+        var head = request.head
+        head.method = .get
+        let response = try await base.respond(to: Request(head: head, body: request.body), context: context)
+        var headers = response.headers
+        if let length = response.body.contentLength { headers[.contentLength] = "\(length)" }
+        return Response(status: response.status, headers: headers, body: .init())
+    }
 }

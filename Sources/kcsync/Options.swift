@@ -107,7 +107,7 @@ func parseSubject(_ text: String) throws -> SubjectLevel {
 }
 
 func parsePeriod(_ text: String) throws -> Period {
-    if let period = Period(text) { return period }
+    if let period = Period.typed(text) { return period }
     throw ValidationError("--period: '\(text)' is geen periode; schrijf bijvoorbeeld \"2025-2026 M\" of \"2025-2026 E\".")
 }
 

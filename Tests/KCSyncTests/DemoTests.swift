@@ -204,6 +204,22 @@ import Testing
         for empty in ["period=", "subjectArea="] {
             #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(secret)", base + "/api/v1/view?\(empty)"]) == "400", "\(empty)")
         }
+        // What the generated server refuses gets the document's Error body and the right status.
+        let auth = ["-H", "Authorization: Bearer \(secret)"]
+        let subject = try DemoTests.curl(auth + ["-w", " %{http_code}", base + "/api/v1/signals?subjectArea=gym"])
+        #expect(subject.hasPrefix(#"{"error":"invalid_subject_area""#) && subject.hasSuffix(" 400"), "\(subject)")
+        let html = try DemoTests.curl(auth + ["-H", "Accept: text/html", "-w", " %{http_code}", base + "/api/v1/advice"])
+        #expect(html.hasPrefix(#"{"error":"not_acceptable""#) && html.hasSuffix(" 406"), "\(html)")
+        // A method the document does not name: 405 with Allow for an account, 401 for anyone else.
+        for method in ["POST", "PUT", "DELETE", "PATCH", "TRACE"] {
+            let refused = try DemoTests.curl(auth + ["-X", method, "-D", "-", "-o", "/dev/null", base + "/api/v1/view"]).lowercased()
+            #expect(refused.hasPrefix("http/1.1 405") && refused.contains("allow: get"), "\(method): \(refused.prefix(200))")
+            #expect(try DemoTests.curl(["-X", method, "-o", "/dev/null", "-w", "%{http_code}", base + "/api/v1/view"]) == "401", "\(method)")
+        }
+        // HEAD is the GET's head: same status and length, no body.
+        let full = try DemoTests.curl(auth + [base + "/api/v1/view"])
+        let head = try DemoTests.curl(auth + ["-I", base + "/api/v1/view"]).lowercased()
+        #expect(head.hasPrefix("http/1.1 200") && head.contains("content-length: \(full.utf8.count)"), "\(head.prefix(300))")
 
         // A real browser, logged in with a one-time link, sees what a board member would.
         let link = try #require(try CLI().run(["board", "login-link", "demo", "--json", "--url", base, "--data", boardDirectory.path]).object()["url"] as? String)
