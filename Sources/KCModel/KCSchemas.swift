@@ -27,7 +27,7 @@ public enum KCSchemas {
         FieldSchema("source", .register(.id), immutable: true),
         // The note a redaction made this one from (`kcsync note redact`); the old one is erased.
         FieldSchema("replaces", .register(.id)),
-    ], provenance: "source")
+    ], provenance: "source", searchable: ["title", "body", "tags"])
 
     /// Afspraak: who does what, and when.
     public static let agreement = RecordSchema(name: "agreement", fields: [

@@ -134,14 +134,18 @@ extension KCReplica {
     /// with a comment. A second answer replaces the first. Overgenomen makes a local
     /// afspraak of every suggested agreement (or one for the advice itself when it suggests
     /// none), linked to the advice; they stay at school, and the reaction names the first.
-    public func respond(to adviceID: EntityID, reaction: AdviceReaction, comment: String, owner: String, due: Int32) throws(KCError)
-        -> (AdviceResponse, [Agreement]) {
+    /// `agreements` are the titles as the kc'er edited them (nil: the advice's suggestions).
+    public func respond(to adviceID: EntityID, reaction: AdviceReaction, comment: String, owner: String, due: Int32,
+                        agreements edited: [String]? = nil) throws(KCError) -> (AdviceResponse, [Agreement]) {
         let book = adviceBook
         let advice = try book.advice(adviceID)
         let previous = try book.responses()[adviceID]?.first { $0.school == configuration.school }
         let school = configuration.school
-        let titles = reaction == .adopted
-            ? (advice.suggestedAgreements.isEmpty ? ["Trendadvies uitvoeren: \(advice.signal)"] : advice.suggestedAgreements) : []
+        let suggested = advice.suggestedAgreements.isEmpty ? ["Trendadvies uitvoeren: \(advice.signal)"] : advice.suggestedAgreements
+        let titles = reaction == .adopted ? (edited.map { $0.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty } } ?? suggested) : []
+        if reaction == .adopted, titles.isEmpty {
+            throw KCError(.invalidInput, "Bij overgenomen hoort minstens één afspraak.")
+        }
         let owner = owner.trimmingCharacters(in: .whitespacesAndNewlines)
         if !titles.isEmpty && owner.isEmpty { throw KCError(.invalidInput, "Wie voert de afspraak uit? Geef --owner.") }
         try checkNoPupilReferences([comment], what: "de toelichting bij de reactie")

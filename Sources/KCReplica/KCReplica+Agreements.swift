@@ -42,7 +42,7 @@ public struct AgreementFilter: Sendable {
 }
 
 extension KCReplica {
-    static let agreementType = KCSchemas.agreement.name
+    public static let agreementType = KCSchemas.agreement.name
 
     /// Writes a new agreement; with `fromNote`, it is linked both ways with that note.
     public func addAgreement(_ draft: AgreementDraft) throws(KCError) -> Agreement {

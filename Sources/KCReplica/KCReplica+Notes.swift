@@ -92,6 +92,11 @@ public struct NoteFilter: Sendable {
     public var tag: String?
     /// Only school-only or only shared notes.
     public var visibility: Visibility?
+    /// Only this category.
+    public var category: NoteCategory?
+    /// Only notes whose title, text or tags hold every word of this (the full-text index,
+    /// best match first instead of newest first).
+    public var text: String?
     /// Include deleted notes.
     public var includeDeleted = false
 
@@ -105,12 +110,13 @@ public struct NoteFilter: Sendable {
         if let subjectArea, note.subjectArea != subjectArea { return false }
         if let tag, !note.tags.contains(tag) { return false }
         if let visibility, note.visibility != visibility { return false }
+        if let category, note.category != category { return false }
         return true
     }
 }
 
 extension KCReplica {
-    static let noteType = KCSchemas.note.name
+    public static let noteType = KCSchemas.note.name
 
     /// Writes a new note in the school scope.
     public func addNote(_ draft: NoteDraft) throws(KCError) -> Note {
@@ -154,11 +160,13 @@ extension KCReplica {
 
     /// The notes that match `filter`, newest first.
     public func notes(_ filter: NoteFilter = NoteFilter()) throws(KCError) -> [Note] {
+        let text = filter.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         let ids = try perform("de notities te lezen") { () throws(SyncError) in
-            try store.entityIDs(type: KCReplica.noteType, in: schoolScope)
+            text.isEmpty ? try store.entityIDs(type: KCReplica.noteType, in: schoolScope).reversed()
+                : try store.search(text, type: KCReplica.noteType, in: schoolScope)
         }
         var out: [Note] = []
-        for id in ids.reversed() {
+        for id in ids {
             guard let state = try state(id, type: KCReplica.noteType, in: schoolScope) else { continue }
             let note = Note(id: id, state: state)
             if filter.matches(note) { out.append(note) }

@@ -1,5 +1,5 @@
 import KCModel
-import SyncCore
+public import SyncCore
 import SyncStore
 
 extension KCReplica {
@@ -48,6 +48,20 @@ extension KCReplica {
                 }
             }
         }
+    }
+
+    /// Why the note (or afspraak) `id` may not go to the board, in Dutch, or nil when it may:
+    /// the same checks ``shareNote(_:)`` makes, asked before, so a page can say why its share
+    /// button is not there.
+    public func shareRefusal(_ id: EntityID, type: String = KCReplica.noteType) throws(KCError) -> String? {
+        guard let state = try state(id, type: type, in: schoolScope), !state.isDeleted else { return "Deze is verwijderd." }
+        if let refusal = PrivacyPolicy.refusal(scope: boardScope, type: type, state: state) { return refusal.message }
+        do {
+            try checkNoPupilReferences(KCReplica.sharedTexts(of: state, type: type), what: type == KCReplica.noteType ? "deze notitie" : "deze afspraak")
+        } catch {
+            return error.message
+        }
+        return nil
     }
 
     /// Erases the board copy in the board scope and marks the school record unshared.

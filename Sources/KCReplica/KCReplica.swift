@@ -22,6 +22,8 @@ public final class KCReplica: Sendable {
     /// `board/<number>`.
     public let boardScope: Scope
     let today: @Sendable () -> Int32
+    /// Today as days since 1970 (the replica's clock for due dates and bewaartermijnen).
+    public var currentDay: Int32 { today() }
 
     /// The database file in a data directory.
     public static func databasePath(in directory: URL) -> String {

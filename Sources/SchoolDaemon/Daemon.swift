@@ -1,4 +1,5 @@
 import Foundation
+import SchoolWeb
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
@@ -44,8 +45,9 @@ public enum SchoolDaemon {
     /// The services of a daemon for `replica`: the board link (when a board address is set),
     /// the links to peers with an address, the peer listener (with `listen`), the local change
     /// watcher and the control socket.
-    public static func services(replica: KCReplica, listen: Listen?, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
-                                onListening: @escaping @Sendable (Int?) async -> Void = { _ in }) throws -> [any Service] {
+    public static func services(replica: KCReplica, listen: Listen?, web: Listen? = nil, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
+                                onListening: @escaping @Sendable (Int?) async -> Void = { _ in },
+                                onWeb: @escaping @Sendable (String) async -> Void = { _ in }) throws -> [any Service] {
         let notifier = ChangeNotifier()
         let status = StatusFile(directory: replica.directory)
         status.claim()
@@ -57,6 +59,16 @@ public enum SchoolDaemon {
         if let listen {
             services.append(try peerApplication(replica: replica, host: listen.host, port: listen.port, tls: listen.tls, notifier: notifier, status: status,
                                             logger: logger, metrics: metrics, onServerRunning: onListening))
+        }
+        if let web {
+            let pages = SchoolWeb(replica: replica, notifier: notifier, links: { linkSummaries(replica: replica, status: status) }, logger: logger)
+            let application = try pages.application(host: web.host, port: web.port) { port in
+                guard let port else { return }
+                let url = "http://\(web.host):\(port)"
+                status.setWeb(url)
+                await onWeb(url)
+            }
+            services.append(WebService(application: application, address: "\(web.host):\(web.port)", status: status, logger: logger))
         }
         // Bewaartermijnen: what is due is erased once a day (everywhere, through the erasures).
         services.append(PeriodicTask(name: "retention", every: .seconds(86_400), logger: logger) {
@@ -152,3 +164,43 @@ public enum SchoolDaemon {
     }
 }
 
+
+extension SchoolDaemon {
+    /// The links as the start page shows them: the board and each registered peer.
+    static func linkSummaries(replica: KCReplica, status: StatusFile) -> [SchoolWeb.Link] {
+        let saved = status.snapshot
+        var links: [SchoolWeb.Link] = []
+        if let url = replica.configuration.boardURL {
+            let local = (try? replica.store.versionVector(replica.boardScope))?[replica.store.replicaID] ?? 0
+            let acknowledged = saved.board.boardVector[replica.store.replicaID.hex] ?? 0
+            links.append(SchoolWeb.Link(name: "bestuur (\(url))", state: saved.board.state, lastSync: saved.board.lastSync,
+                                        problem: saved.board.lastError, pending: Int(local > acknowledged ? local - acknowledged : 0)))
+        }
+        for peer in replica.peers() {
+            let link = saved.peers[peer.publicKey]
+            links.append(SchoolWeb.Link(name: "peer \(peer.replica.prefix(8))", state: link?.state ?? "stopped", lastSync: link?.lastSync,
+                                        problem: link?.lastError))
+        }
+        return links
+    }
+}
+
+/// The kc'er's pages as a service of the daemon. A port that cannot be had (another daemon
+/// on this machine has it) stops the pages only: the log says why, and syncing goes on.
+struct WebService<App: ApplicationProtocol>: Service {
+    let application: App
+    let address: String
+    let status: StatusFile
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await application.run()
+        } catch {
+            logger.error("the pages are not served: the address cannot be used", metadata: ["address": "\(address)", "error": "\(error)"])
+            status.setWeb(nil)
+            try? await gracefulShutdown()
+        }
+        status.setWeb(nil)
+    }
+}

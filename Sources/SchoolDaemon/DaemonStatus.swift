@@ -27,6 +27,8 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     public var peers: [String: LinkStatus]
     /// The process id of the daemon that writes this file, while it runs.
     public var pid: Int32?
+    /// Where the daemon serves the kc'er's pages (`http://127.0.0.1:8452`), while it does.
+    public var web: String?
 
     /// True when the daemon that wrote this is gone without a clean stop (killed, crashed):
     /// then its links are not what the file last said.
@@ -41,6 +43,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         copy.board.state = "stopped"
         for key in copy.peers.keys { copy.peers[key]!.state = "stopped" }
         copy.pid = nil
+        copy.web = nil
         return copy
     }
 }
@@ -54,7 +57,7 @@ public final class StatusFile: Sendable {
     /// The status file of `directory`.
     public init(directory: URL) {
         url = directory.appendingPathComponent("daemon-status.json")
-        state = Mutex(StatusFile.read(directory: directory) ?? DaemonStatus(board: .stopped, peers: [:], pid: nil))
+        state = Mutex(StatusFile.read(directory: directory) ?? DaemonStatus(board: .stopped, peers: [:], pid: nil, web: nil))
     }
 
     /// Reads the status a daemon left in `directory`.
@@ -78,6 +81,11 @@ public final class StatusFile: Sendable {
             change(&link)
             status.peers[key] = link
         }
+    }
+
+    /// Records where the pages are served (nil: they are not).
+    public func setWeb(_ url: String?) {
+        write { $0.web = url }
     }
 
     /// Records that a daemon (this process) owns the file from now on.

@@ -14,13 +14,18 @@ public struct RecordSchema: Hashable, Sendable {
     /// made from, in the record's scope, the record is erased on every replica, whenever and
     /// in whatever order the two arrive (SPEC.md, "Erasure").
     public var provenance: String?
+    /// The text fields (registers, texts, sets of text) a full-text index covers; the store
+    /// keeps an FTS5 index of them beside the table (``ReplicaStore/search(_:type:in:limit:)``),
+    /// which an erasure empties too.
+    public var searchable: [String]
 
     /// Creates a schema; field names must be unique lower-camel identifiers.
-    public init(name: String, version: Int = 1, fields: [FieldSchema], provenance: String? = nil) {
+    public init(name: String, version: Int = 1, fields: [FieldSchema], provenance: String? = nil, searchable: [String] = []) {
         self.name = name
         self.version = version
         self.fields = fields
         self.provenance = provenance
+        self.searchable = searchable
     }
 
     /// The field named `name`, if the schema has it.

@@ -10,10 +10,10 @@ public struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
         self.tls = tls
     }
 
-    /// The pages are server-rendered with their style inline and charts as inline SVG; they
-    /// load nothing else and run no script.
+    /// The pages are server-rendered, charts as inline SVG; they load only this site's
+    /// stylesheet and its one script (the live updates, which read `/live` and the page again).
     static var contentSecurityPolicy: String {
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -62,11 +62,15 @@ public func buildSyncApplication(
 /// HEAD is GET without the body (RFC 9110, 9.3.2): Hummingbird's router knows only the
 /// methods its routes name, so every GET route answers HEAD through this, with the headers
 /// (and the length) the GET would have.
-struct HeadAsGet<Base: HTTPResponder>: HTTPResponder {
-    typealias Context = Base.Context
+public struct HeadAsGet<Base: HTTPResponder>: HTTPResponder {
+    public typealias Context = Base.Context
     let base: Base
 
-    func respond(to request: Request, context: Context) async throws -> Response {
+    public init(base: Base) {
+        self.base = base
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
         guard request.method == .head else { return try await base.respond(to: request, context: context) }
         var head = request.head
         head.method = .get

@@ -2,15 +2,19 @@ public import Hummingbird
 public import HummingbirdAuth
 public import NIOCore
 
-/// What a logged-in browser's session holds: the account, nothing else. The account is looked
-/// up again on every request, so removing it ends its sessions at once.
+/// What a logged-in browser's session holds: the account and the token its forms carry
+/// (CSRF). At the board the account is looked up again on every request, so removing it ends
+/// its sessions at once.
 public struct WebSession: Codable, Sendable, Equatable {
-    /// The account name.
+    /// The account name (at school: the kc'er's name, as author).
     public var account: String
+    /// The token every form of this session carries; a POST without it is refused.
+    public var token: String?
 
     /// A session of `account`.
-    public init(account: String) {
+    public init(account: String, token: String? = nil) {
         self.account = account
+        self.token = token
     }
 }
 

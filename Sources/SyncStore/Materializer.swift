@@ -28,6 +28,11 @@ struct Materializer: Sendable {
         "record_\(type)".quotedDatabaseIdentifier
     }
 
+    /// The FTS5 index of a type's searchable fields (unquoted: GRDB quotes it).
+    static func searchTableName(_ type: String) -> String {
+        "search_\(type)"
+    }
+
     static func columnType(_ kind: FieldSchema.Kind) -> String {
         switch kind {
         case .register(.integer), .register(.boolean): "INTEGER"

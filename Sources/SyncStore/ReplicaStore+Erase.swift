@@ -14,6 +14,12 @@ extension ReplicaStore {
                        arguments: [scope, id, Int64(bitPattern: timestamp.rawValue)])
         if let materializer = materializers[type] {
             try materializer.remove(db, scope: scope, id: id)
+            // The row's trigger marked its terms deleted in the full-text index; merging the
+            // index's segments drops them, and secure_delete overwrites the pages they were on.
+            if !materializer.schema.searchable.isEmpty {
+                let index = Materializer.searchTableName(type).quotedDatabaseIdentifier
+                try db.execute(sql: "INSERT INTO \(index)(\(index)) VALUES ('optimize')")
+            }
         }
         try db.execute(sql: "DELETE FROM foreignEntity WHERE scope = ? AND id = ?", arguments: [scope, id])
         try db.execute(sql: "DELETE FROM conflict WHERE scope = ? AND entity = ?", arguments: [scope, id])
@@ -45,6 +51,26 @@ extension ReplicaStore {
         try read { db in
             try Data.fetchAll(db, sql: "SELECT entity FROM erased WHERE scope = (SELECT id FROM scope WHERE name = ?) ORDER BY entity",
                               arguments: [scope.name]).compactMap { EntityID(bytes: $0) }
+        }
+    }
+}
+
+extension ReplicaStore {
+    /// The records of `type` in `scope` whose searchable fields hold every word of `query`
+    /// (each as a prefix: "reken" finds "rekenen"), best match first, deleted ones left out.
+    /// Whatever the query holds, it is only words to find: FTS5 syntax in it means nothing.
+    public func search(_ query: String, type: String, in scope: Scope, limit: Int = 200) throws(SyncError) -> [EntityID] {
+        guard let schema = materializers[type]?.schema, !schema.searchable.isEmpty else {
+            throw SyncError(.invalidArgument, "\(type) has no full-text index")
+        }
+        guard let pattern = FTS5Pattern(matchingAllPrefixesIn: query) else { return [] }
+        let index = Materializer.searchTableName(type).quotedDatabaseIdentifier
+        return try read { db in
+            guard let scopeID = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [scope.name]) else { return [] }
+            return try Data.fetchAll(db, sql: """
+                SELECT r.id FROM \(index) s JOIN \(Materializer.tableName(type)) r ON r.rowid = s.rowid
+                WHERE \(index) MATCH ? AND r.scope = ? AND r.deleted = 0 ORDER BY s.rank LIMIT ?
+                """, arguments: [pattern, scopeID, limit]).compactMap { EntityID(bytes: $0) }
         }
     }
 }

@@ -30,6 +30,19 @@ extension ReplicaStore {
         }
     }
 
+    /// Removes the value under `key` and returns it, unless it has expired by `now`: at most
+    /// one caller ever gets it (a one-time login code).
+    public func takeLocalValue(_ key: String, now: Date = Date()) throws(SyncError) -> Data? {
+        try ReplicaStore.wrap("take local state") {
+            try writer.write { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT value, expires FROM localState WHERE key = ?", arguments: [key]) else { return nil }
+                try db.execute(sql: "DELETE FROM localState WHERE key = ?", arguments: [key])
+                if let expires = row["expires"] as Double?, expires <= now.timeIntervalSince1970 { return nil }
+                return row["value"]
+            }
+        }
+    }
+
     /// Removes the value under `key`, if any.
     public func removeLocalValue(_ key: String) throws(SyncError) {
         try ReplicaStore.wrap("remove local state") {

@@ -191,6 +191,11 @@ extension ReplicaStore {
                 try createOrExtendTable(for: schema, in: db)
             }
         }
+        for schema in schemas where !schema.searchable.isEmpty {
+            migrator.registerMigration("search-\(schema.name)-\(schema.searchable.joined(separator: ","))") { db in
+                try createSearchIndex(for: schema, in: db)
+            }
+        }
         return migrator
     }
 
@@ -223,5 +228,19 @@ extension ReplicaStore {
         columns.append("crdt BLOB NOT NULL")
         columns.append("UNIQUE (scope, id)")
         try db.execute(sql: "CREATE TABLE \(table) (\n  \(columns.joined(separator: ",\n  "))\n)")
+    }
+
+    /// The full-text index of a record type's searchable fields: FTS5 (GRDB), its content read
+    /// from the record table and kept in step with it by triggers, so local writes, remote
+    /// changes and erasures all update it. Letters match without their accents ("leesbegrip"
+    /// finds "leesbegríp"). A new set of fields builds a new index from the rows.
+    static func createSearchIndex(for schema: RecordSchema, in db: Database) throws {
+        let index = Materializer.searchTableName(schema.name)
+        if try db.tableExists(index) { try db.drop(table: index) }
+        try db.create(virtualTable: index, using: FTS5()) { t in
+            t.synchronize(withTable: "record_\(schema.name)")
+            t.tokenizer = .unicode61(diacritics: .remove)
+            for field in schema.searchable { t.column(field) }
+        }
     }
 }

@@ -15,6 +15,8 @@ extension NoteCommand {
         @Option(help: "Only this subject area.") var subjectArea: String?
         @Option(help: "Only notes with this tag.") var tag: String?
         @Option(help: "school or board.") var visibility: String?
+        @Option(help: "Only this category.") var category: String?
+        @Option(help: "Only notes whose title, text or tags hold every word (best match first).") var search: String?
         @Flag(help: "Include deleted notes.") var all = false
 
         func run() throws {
@@ -24,6 +26,8 @@ extension NoteCommand {
             filter.subjectArea = try subjectArea.map(parseSubjectArea)
             filter.tag = tag
             filter.visibility = try visibility.map(parseVisibility)
+            filter.category = try category.map(parseCategory)
+            filter.text = search
             filter.includeDeleted = all
             try reporting {
                 let notes = try options.open().notes(filter)

@@ -160,6 +160,7 @@ struct DaemonCommand: AsyncParsableCommand {
     @OptionGroup var options: ReplicaOptions
     @Option(help: "Accept sessions from peers of this school on HOST:PORT, e.g. 192.168.1.20:8451 (TLS 1.3, peers authenticated by their keys; they connect with wss://); a bare PORT listens on 127.0.0.1 only.") var listen: String?
     @Flag(help: "Serve TLS on a loopback listener too (always on for any other address).") var tls = false
+    @Option(help: "Serve the kc'er's pages on HOST:PORT (loopback only; 'uit' for none). Log in with 'kcsync open'.") var web = "127.0.0.1:8452"
 
     func run() async throws {
         try await reporting { try await serve() }
@@ -175,15 +176,24 @@ struct DaemonCommand: AsyncParsableCommand {
             listenAddress = parsed
             if tls { listenAddress?.tls = true }
         }
-        if replica.configuration.boardURL == nil && replica.peers().isEmpty && listenAddress == nil {
-            throw KCError(.invalidInput, "Er is geen bestuursserver, geen peer en geen --listen. Stel het bestuur in met: kcsync config board-url ws://HOST:8450")
+        var webAddress: SchoolDaemon.Listen?
+        if !["uit", "off", "none"].contains(web.lowercased()) {
+            guard let parsed = SchoolDaemon.Listen(web), KCReplica.isLoopback(parsed.host) else {
+                throw KCError(.invalidInput, "'\(web)' kan niet voor de pagina's: ze luisteren alleen op dit apparaat, bijvoorbeeld --web 127.0.0.1:8452 (of --web uit).")
+            }
+            webAddress = parsed
+        }
+        if replica.configuration.boardURL == nil && replica.peers().isEmpty && listenAddress == nil && webAddress == nil {
+            throw KCError(.invalidInput, "Er is geen bestuursserver, geen peer, geen --listen en geen --web. Stel het bestuur in met: kcsync config board-url ws://HOST:8450")
         }
         var logger = Logger(label: "kcsync.daemon")
         logger.logLevel = .info
         let registry = bootstrapMetrics()
-        let services = try SchoolDaemon.services(replica: replica, listen: listenAddress, logger: logger, metrics: registry) { port in
+        let services = try SchoolDaemon.services(replica: replica, listen: listenAddress, web: webAddress, logger: logger, metrics: registry, onListening: { port in
             if let port { FileHandle.standardOutput.write(Data("Luistert naar peers op poort \(port)\n".utf8)) }
-        }
+        }, onWeb: { url in
+            FileHandle.standardOutput.write(Data("Pagina's op \(url)/ (inloggen: kcsync open)\n".utf8))
+        })
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         StatusFile(directory: replica.directory).stopAll()
@@ -249,4 +259,46 @@ func bootstrapMetrics() -> PrometheusCollectorRegistry {
     let registry = PrometheusCollectorRegistry()
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
     return registry
+}
+
+/// `kcsync open`: a one-time login link for the kc'er's pages of this replica, printed and,
+/// where a desktop is present, opened in the browser.
+struct OpenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "open", abstract: "Maak een inloglink voor de pagina's van deze replica (één keer bruikbaar, tien minuten geldig).")
+    @OptionGroup var options: ReplicaOptions
+    @Option(help: "Your name, as author of what you write on the pages (default: $KCSYNC_AUTHOR or the login name).") var name: String?
+    @Flag(help: "Only print the link; do not open a browser.") var noBrowser = false
+
+    func run() throws {
+        try reporting {
+            let replica = try options.open()
+            let code = try replica.makeLoginCode(for: defaultAuthor(name))
+            let saved = StatusFile.read(directory: replica.directory)
+            let running = saved.map { !$0.writerIsGone && $0.pid != nil && $0.web != nil } ?? false
+            let base = running ? saved!.web! : "http://127.0.0.1:8452"
+            let link = "\(base)/login?code=\(code)"
+            if options.json {
+                try printJSON(["url": link, "daemonServing": running ? "yes" : "no"])
+                return
+            }
+            print(link)
+            if !running {
+                print("De daemon serveert de pagina's nu niet; start hem met: kcsync daemon --data \(replica.directory.path)")
+            } else if !noBrowser, let opener = OpenCommand.desktopOpener() {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: opener)
+                process.arguments = [link]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try? process.run()
+            }
+        }
+    }
+
+    /// xdg-open, when this session has a desktop.
+    static func desktopOpener() -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil else { return nil }
+        return ["/usr/bin/xdg-open", "/usr/local/bin/xdg-open"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
 }

@@ -60,6 +60,19 @@ final class Browser {
         _ = try Browser.command("POST", "\(base)/session/\(session)/element/\(element)/click", [:])
     }
 
+    /// The element `selector` (CSS) finds.
+    func element(_ selector: String) throws -> String {
+        let found = try Browser.command("POST", "\(base)/session/\(session)/element", ["using": "css selector", "value": selector])
+        return try #require((found["value"] as? [String: Any])?.values.first as? String, "no element \(selector): \(found)")
+    }
+
+    /// Types `text` into the field `selector` finds, after emptying it.
+    func type(_ selector: String, _ text: String) throws {
+        let element = try element(selector)
+        _ = try Browser.command("POST", "\(base)/session/\(session)/element/\(element)/clear", [:])
+        _ = try Browser.command("POST", "\(base)/session/\(session)/element/\(element)/value", ["text": text])
+    }
+
     /// The page's HTML as the browser holds it.
     func source() throws -> String { try #require(try Browser.command("GET", "\(base)/session/\(session)/source", nil)["value"] as? String) }
 

@@ -1,0 +1,136 @@
+import Foundation
+import KCReplica
+import SyncCore
+import SyncStore
+import Testing
+
+/// The kc'er's own pages (issue 12), as a kc'er uses them: a real headless Chromium against a
+/// school daemon with a board and a second replica of the school (a laptop peer), all real
+/// processes on loopback.
+@Suite(.serialized) struct SchoolPagesTests {
+    typealias Background = EndToEndTests.Background
+
+    @Test func aKcerWorksInTheBrowserAndSeesWhatArrivesWithoutReloading() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-pages-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let cli = try CLI()
+        @discardableResult func kc(_ arguments: String...) throws -> CLI.Result {
+            let result = try cli.run(arguments)
+            #expect(result.status == 0, "kcsync \(arguments.joined(separator: " ")): \(result.err)")
+            return result
+        }
+        let (boardPort, peerPort, webPort) = (try Browser.freePort(), try Browser.freePort(), try Browser.freePort())
+        let boardDir = root.appendingPathComponent("board").path
+        let desk = root.appendingPathComponent("desk").path
+        let laptop = root.appendingPathComponent("laptop").path
+        try kc("board", "init", "--board", "41234", "--data", boardDir)
+        try kc("init", "--school", "12AB", "--board", "41234", "--board-url", "ws://127.0.0.1:\(boardPort)", "--data", desk)
+        try kc("init", "--school", "12AB", "--board", "41234", "--data", laptop)
+        try kc("board", "add-school", "12AB", "--key", try kc("key", "--data", desk).out.trimmed, "--data", boardDir)
+        try kc("peer", "add", "ws://127.0.0.1:\(peerPort)", "--key", try kc("key", "--data", desk).out.trimmed, "--data", laptop)
+        try kc("peer", "add", "--key", try kc("key", "--data", laptop).out.trimmed, "--data", desk)
+        // What the school has already: a note about a pupil, and an advice of the board.
+        let pupil = try kc("note", "add", "--json", "--data", desk, "--role", "zorgregisseur", "--category", "leerlingbespreking",
+                           "--subject", "pupil", "--title", "Bespreking Daan", "--body", "Daan leest nog moeizaam.")
+        let pupilID = try #require(try pupil.object()["id"] as? String)
+        try kc("advice", "add", "--data", boardDir, "--period", "2025-2026 M", "--subject-area", "begrijpend lezen",
+               "--signal", "dalende trend begrijpend lezen groep 6", "--advice", "Plan een leerteam over begrijpend lezen.",
+               "--suggest", "Leerteam begrijpend lezen plannen", "--suggest", "Methode evalueren", "--author", "bestuur")
+
+        let board = try Background(["board", "serve", "--port", "\(boardPort)", "--data", boardDir], log: root.appendingPathComponent("board.log"))
+        defer { board.kill(SIGTERM) }
+        let daemon = try Background(["daemon", "--listen", "127.0.0.1:\(peerPort)", "--web", "127.0.0.1:\(webPort)", "--data", desk],
+                                    log: root.appendingPathComponent("desk.log"))
+        defer { daemon.kill(SIGTERM) }
+        let base = "http://127.0.0.1:\(webPort)"
+        func log() -> String { ((try? String(contentsOf: root.appendingPathComponent("desk.log"), encoding: .utf8)) ?? "").suffix(3000).description }
+        #expect(await EndToEndTests.eventually(20) { ((try? DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", base + "/login"])) ?? "") == "200" }, "\(log())")
+
+        // Nothing without a login; a form without its token is refused.
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", base + "/notities"]) == "303 \(base)/login")
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", base + "/live"]) == "401")
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", "--data", "titel=x", base + "/notities"]) == "303")
+        let jar = root.appendingPathComponent("jar").path
+        let viaCurl = try #require(try kc("open", "--json", "--no-browser", "--name", "Curl", "--data", desk).object()["url"] as? String)
+        let button = try DemoTests.curl(["-c", jar, "-b", jar, viaCurl])
+        let loginToken = try #require(button.range(of: #"name="token" value="[0-9a-f]+""#, options: .regularExpression).map { String(button[$0].dropLast().suffix(32)) })
+        let code = String(viaCurl.split(separator: "=").last!)
+        #expect(try DemoTests.curl(["-c", jar, "-b", jar, "-o", "/dev/null", "-w", "%{http_code}", "--data", "code=\(code)&token=\(loginToken)", base + "/login"]) == "303")
+        #expect(try DemoTests.curl(["-c", jar, "-b", jar, "-o", "/dev/null", "-w", "%{http_code}", "--data",
+                                    "titel=Zonder+token&rol=trendAnalyst&categorie=overig", base + "/notities"]) == "403")
+        #expect(try !kc("note", "list", "--json", "--data", desk).out.contains("Zonder token"))
+
+        // The kc'er logs in with a one-time link.
+        let link = try #require(try kc("open", "--json", "--no-browser", "--name", "Anne de Vries", "--data", desk).object()["url"] as? String)
+        let browser = try await Browser()
+        try browser.open(link)
+        try browser.click("#inloggen")
+        #expect(try browser.url() == base + "/")
+        var page = try browser.source()
+        #expect(page.contains("Ingelogd als Anne de Vries") && page.contains("Vandaag"), "\(page.prefix(500))")
+        #expect(await EndToEndTests.eventually(20) { (try? browser.open(base + "/")) != nil && ((try? browser.source()) ?? "").contains("dalende trend begrijpend lezen groep 6") },
+                "the board's advice reaches the start page")
+        // The link does not work twice.
+        #expect(try DemoTests.curl(["-o", "/dev/null", "-w", "%{http_code}", link]) == "401")
+
+        // A new note, written in the form; then shared with the board.
+        try browser.open(base + "/notities/nieuw")
+        try browser.type("#titel", "Leerteam begrijpend lezen")
+        try browser.click("#rol option[value=learningCoordinator]")
+        try browser.click("#categorie option[value=leerteamoverleg]")
+        try browser.click("#onderwerp option[value=leerteam]")
+        try browser.type("#tekst", "Het leerteam kiest voor modelen met hardop denken.")
+        try browser.click("#opslaan")
+        page = try browser.source()
+        #expect(page.contains("Leerteam begrijpend lezen") && page.contains("modelen met hardop denken"), "\(page.suffix(1500))")
+        let noteURL = try browser.url()
+        try browser.click("form[action$=delen] button")
+        #expect(try browser.source().contains("Gedeeld met het bestuur."))
+        #expect(try await EndToEndTests.eventually(20) {
+            let shared = try BoardReplica.open(directory: URL(fileURLWithPath: boardDir))
+            return try shared.store.entityIDs(type: KCReplica.noteType, in: shared.scope).contains {
+                try shared.store.entityState($0, type: KCReplica.noteType, in: shared.scope)?.value(of: "title")?.text == "Leerteam begrijpend lezen"
+            }
+        }, "the shared note reaches the board")
+
+        // Search finds it; the pupil note says why it cannot be shared, and has no share button.
+        try browser.open(base + "/notities?zoek=hardop")
+        page = try browser.source()
+        #expect(page.contains("Leerteam begrijpend lezen") && !page.contains("Bespreking Daan"))
+        try browser.open(base + "/notities/\(pupilID)")
+        page = try browser.source()
+        #expect(page.contains("kan niet worden gedeeld") && !page.contains("Delen met het bestuur</button>"), "\(page.suffix(1500))")
+
+        // The editor: a change made at the laptop while the form is open survives the save.
+        try browser.open(noteURL + "/bewerken")
+        let opened = try browser.url()
+        try kc("sync", "--data", laptop)
+        let onLaptop = try #require(try kc("note", "list", "--json", "--data", laptop).array().first { $0["title"] as? String == "Leerteam begrijpend lezen" }?["id"] as? String)
+        try kc("note", "edit", onLaptop, "--body", "Het leerteam kiest voor modelen met hardop denken. Evaluatie in juni.", "--data", laptop)
+        try kc("sync", "--data", laptop)
+        try browser.type("#tekst", "Het team kiest voor modelen met hardop denken.")
+        try browser.click("#opslaan")
+        #expect(try browser.url() == noteURL, "saved from \(opened)")
+        let merged = try kc("note", "show", onLaptop, "--json", "--data", desk).object()["body"] as? String
+        #expect(merged == "Het team kiest voor modelen met hardop denken. Evaluatie in juni.")
+
+        // An advice answered with overgenomen, its afspraken edited first.
+        try browser.open(base + "/advies")
+        try browser.click("input[name=reactie][value=overgenomen]")
+        try browser.type("textarea[name=afspraken]", "Leerteam begrijpend lezen plannen in maart\nMethode evalueren")
+        try browser.type("input[name=eigenaar]", "Anne")
+        try browser.click("form[action^='/advies/'] button[type=submit]")
+        page = try browser.source()
+        #expect(page.contains("met 2 afspraken"), "\(page.suffix(2000))")
+        try browser.open(base + "/afspraken")
+        page = try browser.source()
+        #expect(page.contains("Leerteam begrijpend lezen plannen in maart") && page.contains("trendadvies: dalende trend"), "\(page.suffix(2000))")
+
+        // Live: a note written at the laptop appears on the open list without a reload.
+        try browser.open(base + "/notities")
+        try kc("note", "add", "--data", laptop, "--role", "leercoordinator", "--category", "observatie", "--title", "Klassenbezoek vanaf de laptop")
+        try kc("sync", "--data", laptop)
+        #expect(try await EndToEndTests.eventually(15) { try browser.source().contains("Klassenbezoek vanaf de laptop") }, "\(log())")
+        #expect(try browser.url() == base + "/notities")
+    }
+}
