@@ -28,7 +28,7 @@ extension SchoolWeb {
         struct RoleLink { var href: String; var label: String; var current: Bool }
         struct View {
             var page: Frame; var role: String?; var roleLabel: String?; var roles: [RoleLink]; var query: String; var tag: String
-            var periods: [Option]; var areas: [Option]; var categories: [Option]; var problem: String?
+            var periods: [Option]; var areas: [Option]; var categories: [Option]; var problem: String?; var notice: String?
             var notes: [Row]; var hasNotes: Bool; var count: Int; var one: Bool
         }
         var filter = NoteFilter()
@@ -61,7 +61,8 @@ extension SchoolWeb {
                 periods: periods.map { Option(value: $0, selected: $0 == filter.period) },
                 areas: SubjectArea.allCases.map { Option(value: $0.label, selected: $0 == filter.subjectArea) },
                 categories: NoteCategory.allCases.map { Option(value: $0.label, selected: $0 == filter.category) },
-                problem: problem, notes: rows, hasNotes: !rows.isEmpty, count: rows.count, one: rows.count == 1)
+                problem: problem, notice: WebPages.queryValue(request, "gewist") != nil ? "De notitie is gewist, hier en op elke replica." : nil,
+                notes: rows, hasNotes: !rows.isEmpty, count: rows.count, one: rows.count == 1)
             return render(view, "notities", status: problem == nil ? .ok : .badRequest)
         } catch {
             return failure(context, error)
@@ -255,6 +256,98 @@ extension SchoolWeb {
         } catch {
             return render(formView(context, heading: "Notitie bewerken", action: action, cancel: action, editing: true, base: base,
                                    values: fields, problem: error.message + " Er is niets opgeslagen."), "notitie-formulier", status: .badRequest)
+        }
+    }
+
+    // MARK: - AVG
+
+    func eraseForm(_ context: KCWebContext, problem: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        struct View { var page: Frame; var id: String; var title: String; var token: String; var problem: String? }
+        do throws(KCError) {
+            let note = try replica.note(try noteID(context))
+            return render(View(page: frame(context, title: "Wissen", current: "/notities"), id: note.id.hex, title: note.title,
+                               token: context.sessions.session?.token ?? "", problem: problem), "wissen", status: status)
+        } catch {
+            return failure(context, error, heading: "Niet gevonden", status: .notFound)
+        }
+    }
+
+    /// Erases the note (AVG) after the confirmation page, with its reason, everywhere.
+    func erase(_ request: Request, _ context: KCWebContext) async throws -> Response {
+        guard let fields = try await form(request, context: context) else {
+            return eraseForm(context, problem: "Dit formulier was verlopen; probeer het opnieuw. Er is niets gewist.", status: .forbidden)
+        }
+        do throws(KCError) {
+            _ = try replica.erase(try noteID(context), type: KCReplica.noteType, reason: fields["reden"] ?? "")
+            notifier.notify(replica.schoolScope)
+            notifier.notify(replica.boardScope)
+            return WebPages.seeOther("/notities?gewist=1")
+        } catch {
+            return eraseForm(context, problem: error.message + " Er is niets gewist.", status: .badRequest)
+        }
+    }
+
+    // MARK: - Conflicten
+
+    func conflicts(_ context: KCWebContext, notice: String? = nil, problem: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        struct Side {
+            var value: String; var replica: String; var at: String; var shown: Bool; var choosable: Bool; var index: Int
+            var token: String; var record: String; var type: String; var field: String
+        }
+        struct Row { var key: String; var kind: String; var href: String; var title: String; var field: String; var sides: [Side] }
+        struct View { var page: Frame; var conflicts: [Row]; var notice: String?; var problem: String? }
+        do throws(KCError) {
+            let token = context.sessions.session?.token ?? ""
+            let formatter = ISO8601DateFormatter()
+            let rows = try replica.openConflicts().map { conflict in
+                let note = conflict.type == KCReplica.noteType
+                return Row(
+                    key: "\(conflict.record.hex)-\(conflict.field)", kind: note ? "Notitie" : "Afspraak",
+                    href: note ? "/notities/\(conflict.record.hex)" : "/afspraken", title: conflict.title, field: conflict.field,
+                    sides: conflict.sides.enumerated().map { index, side in
+                        Side(value: SchoolWeb.shown(side.value), replica: side.replica,
+                             at: formatter.string(from: Date(timeIntervalSince1970: TimeInterval(side.at))), shown: index == conflict.sides.count - 1,
+                             choosable: conflict.choosable, index: index, token: token, record: conflict.record.hex, type: conflict.type, field: conflict.field)
+                    })
+            }
+            return render(View(page: frame(context, title: "Conflicten", current: "/conflicten"), conflicts: rows, notice: notice, problem: problem),
+                          "conflicten", status: status)
+        } catch {
+            return failure(context, error)
+        }
+    }
+
+    /// A value as a kc'er reads it.
+    static func shown(_ value: Value) -> String {
+        switch value {
+        case .text(let text): KCRole(rawValue: text)?.label ?? SubjectLevel(rawValue: text)?.label ?? text
+        case .day(let day): Value.dayString(day)
+        case .boolean(let flag): flag ? "ja" : "nee"
+        case .null: "(leeg)"
+        default: value.description
+        }
+    }
+
+    /// The choice of one side: it is written over all of them.
+    func resolve(_ request: Request, _ context: KCWebContext) async throws -> Response {
+        guard let fields = try await form(request, context: context) else {
+            return conflicts(context, problem: "Dit formulier was verlopen; probeer het opnieuw. Er is niets veranderd.", status: .forbidden)
+        }
+        do throws(KCError) {
+            guard let id = fields["record"].flatMap({ EntityID(hex: $0) }), let type = fields["type"], let field = fields["veld"],
+                  let index = fields["keuze"].flatMap({ Int($0) }) else {
+                throw KCError(.invalidInput, "Dit conflict bestaat niet; er is niets veranderd.")
+            }
+            guard let conflict = try replica.openConflicts().first(where: { $0.record == id && $0.type == type && $0.field == field }),
+                  conflict.sides.indices.contains(index), SchoolWeb.shown(conflict.sides[index].value) == fields["waarde"] else {
+                throw KCError(.refused, "Dit conflict is intussen veranderd of al opgelost; kijk opnieuw. Er is niets veranderd.")
+            }
+            try replica.resolveConflict(id, type: type, field: field, choose: conflict.sides[index].value)
+            notifier.notify(replica.schoolScope)
+            notifier.notify(replica.boardScope)
+            return conflicts(context, notice: "Opgelost: \(conflict.title) · \(field) is nu \(SchoolWeb.shown(conflict.sides[index].value)), op elke replica.")
+        } catch {
+            return conflicts(context, problem: error.message, status: .conflict)
         }
     }
 }

@@ -53,7 +53,7 @@ extension SchoolWeb {
             let open = adviceByID.values.filter {
                 !$0.deleted && answered[$0.id] == nil && ($0.schools.isEmpty || $0.schools.contains(replica.configuration.school))
             }.sorted { $0.id > $1.id }
-            let conflicts = try replica.conflicts().map { ConflictRow(title: replica.title(of: $0.entity, type: $0.type, in: $0.scope), field: $0.field) }
+            let conflicts = try replica.openConflicts().map { ConflictRow(title: $0.title, field: $0.field) }
             let daemonLinks = self.links()
             let links = daemonLinks.map { LinkRow(name: $0.name, state: SchoolWeb.stateLabel($0.state), lastSync: $0.lastSync ?? "nog niet", problem: $0.problem ?? "") }
             let pending = daemonLinks.reduce(0) { $0 + $1.pending }

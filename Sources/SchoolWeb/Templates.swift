@@ -4,7 +4,7 @@
 enum Templates {
     static let all: [String: String] = [
         "school": school, "login": login, "vandaag": today, "notities": notes, "notitie": note, "notitie-formulier": noteForm,
-        "afspraken": agreements, "advies": advice, "fout": failure,
+        "afspraken": agreements, "advies": advice, "fout": failure, "conflicten": conflicts, "wissen": erase,
     ]
 
     static let school = """
@@ -63,7 +63,7 @@ enum Templates {
         {{^advice}}<p>Op elk trendadvies is gereageerd.</p>{{/advice}}</section>
         <section aria-labelledby="kop-conflicten"><h2 id="kop-conflicten">Open conflicten</h2>
         {{#hasConflicts}}<ul class="lijst">{{#conflicts}}<li>{{title}}: veld {{field}}</li>{{/conflicts}}</ul>
-        <p class="uitleg">Twee replica's schreven tegelijk iets anders; <code>kcsync conflicts</code> laat ze zien.</p>{{/hasConflicts}}
+        <p><a href="/conflicten">Conflicten oplossen</a></p>{{/hasConflicts}}
         {{^conflicts}}<p>Geen open conflicten.</p>{{/conflicts}}</section>
         <section aria-labelledby="kop-verbindingen"><h2 id="kop-verbindingen">Verbindingen</h2>
         {{#hasLinks}}<table><thead><tr><th scope="col">Met</th><th scope="col">Toestand</th><th scope="col">Laatst gesynchroniseerd</th><th scope="col">Bijzonderheden</th></tr></thead><tbody>
@@ -98,6 +98,7 @@ enum Templates {
         <div><button type="submit">Toon</button></div>
         </form></section>
         {{#problem}}<p class="melding" role="alert">{{problem}}</p>{{/problem}}
+        {{#notice}}<p class="gelukt" role="status">{{notice}}</p>{{/notice}}
         <p><a class="knop" href="/notities/nieuw{{#role}}?rol={{role}}{{/role}}">Nieuwe notitie</a></p>
         <p class="uitleg" id="live-status" aria-live="polite"></p>
         <section data-live aria-label="Gevonden notities">
@@ -131,7 +132,7 @@ enum Templates {
         {{^shared}}{{#refusal}}<p>Deze notitie kan niet worden gedeeld: {{refusal}}</p>{{/refusal}}
         {{^refusal}}<form method="post" action="/notities/{{id}}/delen"><input type="hidden" name="token" value="{{token}}"><button type="submit">Delen met het bestuur</button></form>{{/refusal}}{{/shared}}
         </section>
-        <p><a class="knop" href="/notities/{{id}}/bewerken">Bewerken</a> <a href="/notities">Terug naar de notities</a></p>
+        <p><a class="knop" href="/notities/{{id}}/bewerken">Bewerken</a> <a href="/notities/{{id}}/wissen">Wissen (AVG)</a> <a href="/notities">Terug naar de notities</a></p>
         {{/note}}
         </article>
         {{/main}}
@@ -210,6 +211,42 @@ enum Templates {
         {{<school}}
         {{$main}}
         <section><h2>{{heading}}</h2><p class="melding" role="alert">{{problem}}</p><p><a href="/">Naar Vandaag</a></p></section>
+        {{/main}}
+        {{/school}}
+        """
+
+    static let conflicts = """
+        {{<school}}
+        {{$main}}
+        <h2>Conflicten</h2>
+        <p class="uitleg">Twee replica's schreven tegelijk iets anders in hetzelfde veld. Kies de juiste waarde: die geldt daarna op elke replica.</p>
+        {{#notice}}<p class="gelukt" role="status">{{notice}}</p>{{/notice}}
+        {{#problem}}<p class="melding" role="alert">{{problem}}</p>{{/problem}}
+        <p class="uitleg" id="live-status" aria-live="polite"></p>
+        <div data-live>
+        {{^conflicts}}<p>Geen open conflicten.</p>{{/conflicts}}
+        {{#conflicts}}
+        <section aria-labelledby="conflict-{{key}}"><h3 id="conflict-{{key}}">{{kind}} <a href="{{href}}">{{title}}</a> · veld {{field}}</h3>
+        <table><thead><tr><th scope="col">Waarde</th><th scope="col">Geschreven op replica</th><th scope="col">Tijd</th><th scope="col"><span class="overslaan">Kiezen</span></th></tr></thead><tbody>
+        {{#sides}}<tr><td>{{value}}{{#shown}} <span class="label">nu getoond</span>{{/shown}}</td><td>{{replica}}</td><td>{{at}}</td>
+        <td>{{#choosable}}<form method="post" action="/conflicten"><input type="hidden" name="token" value="{{token}}"><input type="hidden" name="record" value="{{record}}"><input type="hidden" name="type" value="{{type}}"><input type="hidden" name="veld" value="{{field}}"><input type="hidden" name="keuze" value="{{index}}"><input type="hidden" name="waarde" value="{{value}}"><button type="submit" aria-label="Kies {{value}}">Kies deze</button></form>{{/choosable}}</td></tr>{{/sides}}
+        </tbody></table></section>
+        {{/conflicts}}
+        </div>
+        {{/main}}
+        {{/school}}
+        """
+
+    static let erase = """
+        {{<school}}
+        {{$main}}
+        <h2>Wissen (AVG): {{title}}</h2>
+        {{#problem}}<p class="melding" role="alert">{{problem}}</p>{{/problem}}
+        <section><p><strong>Wissen is definitief.</strong> De inhoud van deze notitie verdwijnt van deze replica, van elke andere replica van de school
+        en, als ze gedeeld is, ook bij het bestuur. Alleen dat er iets gewist is, wanneer en waarom, blijft in het logboek van deze replica.</p>
+        <form method="post" action="/notities/{{id}}/wissen"><input type="hidden" name="token" value="{{token}}">
+        <label for="reden">Reden (bijvoorbeeld: verzoek ouders, bewaartermijn verlopen)</label><input type="text" id="reden" name="reden" required maxlength="500">
+        <p><button type="submit" id="wissen">Definitief wissen</button> <a href="/notities/{{id}}">Niet wissen</a></p></form></section>
         {{/main}}
         {{/school}}
         """
