@@ -144,6 +144,7 @@ let package = Package(
             dependencies: [
                 "SyncCore", "SyncStore", "SyncNet", "KCModel", "KCReplica", "KCWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,6 +7,7 @@ import KCWeb
 public import Logging
 import Mustache
 import NIOCore
+import ServiceLifecycle
 import SyncCore
 public import SyncNet
 import SyncStore
@@ -232,8 +233,13 @@ public struct SchoolWeb: Sendable {
                 continuation.finish()
             }
             try await writer.write(ByteBuffer(string: ": kcsync\n\n"))
-            for await changed in events {
-                try await writer.write(ByteBuffer(string: changed ? "data: changed\n\n" : ": still here\n\n"))
+            // The stream ends when the daemon stops, so an open page never holds up its shutdown.
+            try await withGracefulShutdownHandler {
+                for await changed in events {
+                    try await writer.write(ByteBuffer(string: changed ? "data: changed\n\n" : ": still here\n\n"))
+                }
+            } onGracefulShutdown: {
+                continuation.finish()
             }
             try await writer.finish(nil)
         }

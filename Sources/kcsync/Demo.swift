@@ -100,11 +100,15 @@ struct Demo: AsyncParsableCommand {
         }
         var services: [any Service] = []
         var opened: [(DemoData.School, KCReplica)] = []
+        // Each school's pages, on a free port of loopback.
+        let pages = Mutex<[String: String]>([:])
         for (school, replica) in schools {
             _ = try replica.setBoardURL("ws://127.0.0.1:\(boardPort)")
             let current = try KCReplica.open(directory: replica.directory)
             opened.append((school, current))
-            services += try SchoolDaemon.services(replica: current, listen: nil, logger: logger)
+            let brin = school.brin
+            services += try SchoolDaemon.services(replica: current, listen: nil, web: SchoolDaemon.Listen("127.0.0.1:0"), logger: logger,
+                                                  onWeb: { url in pages.withLock { $0[brin] = url } })
         }
         schools = opened
         let schoolGroup = ServiceGroup(configuration: .init(services: services, logger: logger))
@@ -176,6 +180,11 @@ struct Demo: AsyncParsableCommand {
                 Demo.say("Of direct:      http://127.0.0.1:\(boardPort)/login?code=\(code)   (één keer te gebruiken, tien minuten geldig)")
             }
             Demo.say("API:            curl -H 'Authorization: Bearer \(password)' http://127.0.0.1:\(boardPort)/api/v1/view")
+            Demo.say("De pagina's van elke school (inloglink: één keer te gebruiken, tien minuten geldig; later: kcsync open --data MAP):")
+            for (school, replica) in schools {
+                guard let url = pages.withLock({ $0[school.brin] }), let code = try? replica.makeLoginCode(for: "kc'er \(school.name)") else { continue }
+                Demo.say("    \(school.brin) \(school.name.padding(toLength: 15, withPad: " ", startingAt: 0)) \(url)/login?code=\(code)")
+            }
             if temporary {
                 Demo.say("Data:           \(root.path) (tijdelijk; met --data MAP blijft hij bewaard)")
             } else {

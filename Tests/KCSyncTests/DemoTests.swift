@@ -270,6 +270,28 @@ import Testing
         #expect(serving, "\(text)")
         #expect(text.contains("Bestaande demodata"))
         #expect(text.contains("1 trendadvies met 8 reacties"), "the second run wrote a second advice or lost reactions: \(text)")
+
+        // Each school's pages, with the login link the demo printed: a kc'er of 03AB sees the
+        // school's notes and the board's advice, and nothing of another school.
+        let link = try #require(text.range(of: #"03AB .*(http://127\.0\.0\.1:\d+/login\?code=[0-9a-f]+)"#, options: .regularExpression)
+            .map { String(text[$0]).split(separator: " ").last.map(String.init) ?? "" }, "no link for 03AB: \(text)")
+        let browser = try await Browser()
+        try browser.open(link)
+        try browser.click("#inloggen")
+        #expect(try await EndToEndTests.eventually(30) { try browser.source().contains("Trendadvies zonder reactie") })
+        let today = try browser.source()
+        #expect(today.contains("school 03AB") && today.contains("Nieuwste notities"), "\(today.prefix(1500))")
+        try browser.screenshot().write(to: DemoTests.root.appendingPathComponent("school-vandaag.png"))
+        let pagesBase = String(link.prefix { $0 != "?" }.dropLast("/login".count))
+        try browser.open(pagesBase + "/notities")
+        let notes = try browser.source()
+        let own = try KCReplica.open(directory: DemoTests.root.appendingPathComponent("03AB")).notes()
+        #expect(!own.isEmpty && own.allSatisfy { notes.contains(DemoTests.escape($0.title)) }, "every note of 03AB is listed")
+        let other = try KCReplica.open(directory: DemoTests.root.appendingPathComponent("05CD")).notes().filter { $0.boardCopy == nil }
+        #expect(!other.contains { notes.contains(DemoTests.escape($0.title)) }, "no school-only note of 05CD")
+        try browser.open(pagesBase + "/advies")
+        #expect(try browser.source().contains("Uw reactie:"))
+
         Foundation.kill(demo.process.processIdentifier, SIGINT)
         #expect(await EndToEndTests.eventually(20) { !demo.process.isRunning }, "the demo did not stop on Ctrl-C")
         #expect(demo.process.terminationStatus == 0)
