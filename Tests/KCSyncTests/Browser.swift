@@ -102,12 +102,49 @@ final class Browser {
     }
 
     static func command(_ method: String, _ url: String, _ body: [String: Any]?) throws -> [String: Any] {
-        var arguments = ["curl", "--silent", "--show-error", "--max-time", "60", "-X", method, url]
+        var arguments = ["curl", "--silent", "--show-error", "--max-time", "120", "-X", method, url]
+        var file: URL?
+        defer { if let file { try? FileManager.default.removeItem(at: file) } }
         if let body {
-            let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
-            arguments += ["-H", "Content-Type: application/json", "--data", json]
+            // In a file: a script (axe-core) is larger than one argument may be.
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("webdriver-\(UUID().uuidString).json")
+            try JSONSerialization.data(withJSONObject: body).write(to: path)
+            file = path
+            arguments += ["-H", "Content-Type: application/json", "--data-binary", "@" + path.path]
         }
         let text = try DemoTests.run("/usr/bin/env", arguments)
         return (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? ["raw": text]
+    }
+
+    /// axe-core (4.12, from the PyPI package axe-playwright-python, which carries it), fetched
+    /// once into .build-axe.
+    static let axeSource: String? = {
+        let folder = DemoTests.repository.appendingPathComponent(".build-axe")
+        let script = folder.appendingPathComponent("axe.min.js")
+        if !FileManager.default.fileExists(atPath: script.path) {
+            let python = """
+                import glob, subprocess, sys, zipfile
+                subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "axe-playwright-python==0.1.8", "-d", sys.argv[1]], check=True)
+                wheel = glob.glob(sys.argv[1] + "/axe_playwright_python-*.whl")[0]
+                open(sys.argv[1] + "/axe.min.js", "wb").write(zipfile.ZipFile(wheel).read("axe_playwright_python/axe.min.js"))
+                """
+            _ = try? DemoTests.run("/usr/bin/env", ["python3", "-c", python, folder.path])
+        }
+        return try? String(contentsOf: script, encoding: .utf8)
+    }()
+
+    /// The serious and critical accessibility violations axe-core finds on the page, one line
+    /// each (rule, impact, where).
+    func accessibilityViolations() throws -> [String] {
+        let axe = try #require(Browser.axeSource, "axe-core could not be fetched from PyPI (axe-playwright-python)")
+        let script = axe + """
+            ;var done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ["violations"] }).then(function (result) {
+              done(result.violations.filter(function (v) { return v.impact === "serious" || v.impact === "critical"; })
+                .map(function (v) { return v.id + " (" + v.impact + "): " + v.help + " at " + v.nodes.slice(0, 3).map(function (n) { return n.target.join(" "); }).join(", "); }));
+            }, function (error) { done(["axe failed: " + error]); });
+            """
+        let answer = try Browser.command("POST", "\(base)/session/\(session)/execute/async", ["script": script, "args": []])
+        return try #require(answer["value"] as? [String], "axe did not answer: \(String(describing: answer).prefix(500))")
     }
 }

@@ -63,11 +63,18 @@ import Testing
         // The kc'er logs in with a one-time link.
         let link = try #require(try kc("open", "--json", "--no-browser", "--name", "Anne de Vries", "--data", desk).object()["url"] as? String)
         let browser = try await Browser()
+        // axe-core on every page: no serious or critical violation.
+        func accessible(_ page: String) throws {
+            let violations = try browser.accessibilityViolations()
+            #expect(violations.isEmpty, "\(page): \(violations.joined(separator: "; "))")
+        }
         try browser.open(link)
+        try accessible("the login link's page")
         try browser.click("#inloggen")
         #expect(try await EndToEndTests.eventually(30) { try browser.url() == base + "/" })
         var page = try browser.source()
         #expect(page.contains("Ingelogd als Anne de Vries") && page.contains("Vandaag"), "\(page.prefix(500))")
+        try accessible("Vandaag")
         #expect(await EndToEndTests.eventually(20) { (try? browser.open(base + "/")) != nil && ((try? browser.source()) ?? "").contains("dalende trend begrijpend lezen groep 6") },
                 "the board's advice reaches the start page")
         // The link does not work twice.
@@ -75,6 +82,7 @@ import Testing
 
         // A new note, written in the form; then shared with the board.
         try browser.open(base + "/notities/nieuw")
+        try accessible("the new note's form")
         try browser.type("#titel", "Leerteam begrijpend lezen")
         try browser.click("#rol option[value=learningCoordinator]")
         try browser.click("#categorie option[value=leerteamoverleg]")
@@ -86,6 +94,7 @@ import Testing
             return shown.contains("<h2>Leerteam begrijpend lezen</h2>") && shown.contains("modelen met hardop denken")
         }, "\(((try? browser.source()) ?? "").suffix(1500))")
         let noteURL = try browser.url()
+        try accessible("a note")
         try browser.click("form[action$=delen] button")
         // (On a loaded machine the click may return before the answer is in.)
         #expect(try await EndToEndTests.eventually(30) { try browser.source().contains("Gedeeld met het bestuur.") }, "\(((try? browser.source()) ?? "").suffix(1500))")
@@ -100,13 +109,16 @@ import Testing
         try browser.open(base + "/notities?zoek=hardop")
         page = try browser.source()
         #expect(page.contains("Leerteam begrijpend lezen") && !page.contains("Bespreking Daan"))
+        try accessible("Notities with a search")
         try browser.open(base + "/notities/\(pupilID)")
         page = try browser.source()
         #expect(page.contains("kan niet worden gedeeld") && !page.contains("Delen met het bestuur</button>"), "\(page.suffix(1500))")
+        try accessible("a pupil note")
 
         // The editor: a change made at the laptop while the form is open survives the save.
         try browser.open(noteURL + "/bewerken")
         let opened = try browser.url()
+        try accessible("the editor")
         try kc("sync", "--data", laptop)
         let onLaptop = try #require(try kc("note", "list", "--json", "--data", laptop).array().first { $0["title"] as? String == "Leerteam begrijpend lezen" }?["id"] as? String)
         try kc("note", "edit", onLaptop, "--body", "Het leerteam kiest voor modelen met hardop denken. Evaluatie in juni.", "--data", laptop)
@@ -119,6 +131,7 @@ import Testing
 
         // An advice answered with overgenomen, its afspraken edited first.
         try browser.open(base + "/advies")
+        try accessible("Trendadvies")
         try browser.click("input[name=reactie][value=overgenomen]")
         try browser.type("textarea[name=afspraken]", "Leerteam begrijpend lezen plannen in maart\nMethode evalueren")
         try browser.type("input[name=eigenaar]", "Anne")
@@ -127,6 +140,7 @@ import Testing
         try browser.open(base + "/afspraken")
         page = try browser.source()
         #expect(page.contains("Leerteam begrijpend lezen plannen in maart") && page.contains("trendadvies: dalende trend"), "\(page.suffix(2000))")
+        try accessible("Afspraken")
 
         // Live: a note written at the laptop appears on the open list without a reload.
         try browser.open(base + "/notities")
@@ -142,6 +156,7 @@ import Testing
         try browser.open(base + "/conflicten")
         page = try browser.source()
         #expect(page.contains("Titel van de laptop") && page.contains("Titel van het bureau"), "\(page.suffix(2000))")
+        try accessible("Conflicten")
         try browser.click("button[aria-label='Kies Titel van de laptop']")
         #expect(try await EndToEndTests.eventually(30) { try browser.source().contains("Opgelost:") }, "\(((try? browser.source()) ?? "").suffix(2000))")
         try kc("sync", "--data", laptop)
@@ -153,6 +168,7 @@ import Testing
 
         // AVG: erased after the confirmation, with a reason, here and at the laptop.
         try browser.open(noteURL + "/wissen")
+        try accessible("the erasure's confirmation")
         try browser.type("#reden", "verzoek van de leerkracht")
         try browser.click("#wissen")
         #expect(try await EndToEndTests.eventually(30) { try browser.url() == base + "/notities?gewist=1" })
