@@ -48,6 +48,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // The school pages' CSV upload (multipart/form-data).
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .target(
@@ -113,7 +115,7 @@ let package = Package(
         .target(
             name: "BoardServer",
             dependencies: [
-                "SyncCore", "SyncProtocol", "SyncStore", "SyncNet", "KCModel", "KCReplica",
+                "SyncCore", "SyncProtocol", "SyncStore", "SyncNet", "KCModel", "KCReplica", "KCWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -133,6 +135,7 @@ let package = Package(
         .target(
             name: "KCWeb",
             dependencies: [
+                "KCModel", "KCReplica",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -147,6 +150,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -1,6 +1,7 @@
 import Foundation
 import KCModel
 import KCReplica
+import KCWeb
 
 /// The board's pages as HTML text: Dutch, readable without script, charts as inline SVG.
 enum BoardPages {
@@ -19,21 +20,7 @@ enum BoardPages {
         .legenda svg{vertical-align:middle}
         """
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { WebCharts.escape(text) }
 
     static func document(title: String, _ body: String) -> String {
         """
@@ -211,42 +198,7 @@ enum BoardPages {
         return out
     }
 
-    /// The series over the subject's periods as a small inline SVG: a line through the shown
-    /// values (broken where a figure is suppressed or missing), dashed lines for ambitie and floor.
     static func sparkline(_ series: BoardReport.Series, periods: [String]) -> String {
-        let width = 150.0, height = 40.0, pad = 4.0
-        let values = series.points.compactMap(\.value)
-        guard !values.isEmpty else { return "<small>–</small>" }
-        let references = [series.ambition, series.floor].compactMap { $0 }.filter(\.isFinite)
-        var low = (values + references).min()!, high = (values + references).max()!
-        if high - low < 4 { low -= 2; high += 2 }
-        let step = periods.count > 1 ? (width - 2 * pad) / Double(periods.count - 1) : 0
-        func x(_ index: Int) -> Double { pad + Double(index) * step }
-        func y(_ value: Double) -> Double { height - pad - (value - low) / (high - low) * (height - 2 * pad) }
-        func f(_ v: Double) -> String { String(format: "%.1f", v) }
-        let byPeriod = Dictionary(series.points.map { ($0.period, $0) }, uniquingKeysWith: { a, _ in a })
-        var segments: [[(Double, Double)]] = [[]]
-        var dots = ""
-        for (index, period) in periods.enumerated() {
-            if let value = byPeriod[period]?.value {
-                segments[segments.count - 1].append((x(index), y(value)))
-                dots += "<circle cx=\"\(f(x(index)))\" cy=\"\(f(y(value)))\" r=\"2.2\" fill=\"#1f3a5f\"/>"
-            } else if !(segments.last?.isEmpty ?? true) {
-                segments.append([])
-            }
-        }
-        let label = series.points.map { "\($0.period): \($0.display)" }.joined(separator: ", ")
-        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(label))\"><title>\(escape(label))</title>"
-        if let ambition = series.ambition, ambition.isFinite {
-            svg += "<line x1=\"0\" y1=\"\(f(y(ambition)))\" x2=\"\(Int(width))\" y2=\"\(f(y(ambition)))\" stroke=\"#2b6cb0\" stroke-dasharray=\"4 3\"/>"
-        }
-        if let floor = series.floor, floor.isFinite {
-            svg += "<line x1=\"0\" y1=\"\(f(y(floor)))\" x2=\"\(Int(width))\" y2=\"\(f(y(floor)))\" stroke=\"#c53030\" stroke-dasharray=\"2 2\"/>"
-        }
-        let colour = series.direction == TrendDirection.falling.rawValue ? "#b42318" : "#1f3a5f"
-        for segment in segments where segment.count > 1 {
-            svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(segment.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " "))\"/>"
-        }
-        return svg + dots + "</svg>"
+        WebCharts.sparkline(series, periods: periods)
     }
 }

@@ -113,8 +113,10 @@ public struct BoardReport: Codable, Sendable, Equatable {
     public static let window = 8
 
     /// Builds the view from the board scope in `store`.
+    /// With `ownSchool` (a school's own pages, on its own scope) a figure over fewer than 10
+    /// pupils shows its value to the school it belongs to; it still takes no part in a signal.
     public static func build(store: ReplicaStore, scope: Scope, board: String, schools registered: [String],
-                             period: Period? = nil, subjectArea: SubjectArea? = nil) throws(KCError) -> BoardReport {
+                             period: Period? = nil, subjectArea: SubjectArea? = nil, ownSchool: Bool = false) throws(KCError) -> BoardReport {
         let shown = Array(try periods(store: store, scope: scope).filter { period == nil || $0 <= period! }.suffix(window))
         let figures = shown.isEmpty ? [] : try figures(store: store, scope: scope, subjectArea: subjectArea, periods: shown)
         let schools = Set(registered.map { $0.uppercased() }).union(figures.map(\.school)).sorted()
@@ -133,7 +135,10 @@ public struct BoardReport: Codable, Sendable, Equatable {
                     school: key.school, group: key.group, metric: key.metric.rawValue, metricLabel: key.metric.label,
                     ambition: latest.ambition, floor: latest.metric.hasInspectionFloor ? latest.inspectionThreshold : nil,
                     points: ordered.map { figure in
-                        if figure.isSuppressed || figure.value == nil {
+                        if ownSchool, let value = figure.value {
+                            Point(period: figure.period.description, value: value, pupilsBand: figure.band.label,
+                                  display: figure.metric.format(value), suppressed: false)
+                        } else if figure.isSuppressed || figure.value == nil {
                             Point(period: figure.period.description, value: nil, pupilsBand: figure.band.label,
                                   display: figure.band == .under10 ? "< \(TrendSignals.minimumPupils)" : "afgeschermd", suppressed: true)
                         } else {
@@ -193,7 +198,7 @@ public struct BoardReport: Codable, Sendable, Equatable {
             return try store.read { db in
                 var sql = """
                     SELECT id, school, subjectArea, period, "group", metric, value, pupilsBand, ambition, inspectionThreshold,
-                           nationalAverage, interpretation, actions, suppression
+                           nationalAverage, interpretation, actions, suppression, pupils
                     FROM "record_trendAnalysis" WHERE scope = (SELECT id FROM scope WHERE name = ?) AND deleted = 0
                     """
                 var arguments: StatementArguments = [scope.name]
@@ -221,13 +226,15 @@ public struct BoardReport: Codable, Sendable, Equatable {
                           let area = (row[2] as String?).flatMap(SubjectArea.init(rawValue:)),
                           let period = period(row[3]),
                           let metric = (row[5] as String?).flatMap(TrendMetric.init(rawValue:)),
-                          let band = (row[7] as String?).flatMap(PupilsBand.init(rawValue:)) else { continue }
+                          // A board copy carries the band only; the school's own figure its n.
+                          let band = (row[7] as String?).flatMap(PupilsBand.init(rawValue:)) ?? (row[14] as Int?).map(PupilsBand.init(pupils:))
+                    else { continue }
                     let suppression = (row[13] as String?).flatMap(Suppression.init(rawValue:))
                     let value = row[6] as Double?
                     if let value, !value.isFinite { continue }
                     if value == nil && suppression == nil { continue }
                     out.append(TrendFigure(id: id, school: row[1] ?? "", subjectArea: area, period: period, group: row[4] ?? "",
-                                           metric: metric, value: suppression == nil ? value : nil, pupils: nil, band: band,
+                                           metric: metric, value: suppression == nil ? value : nil, pupils: row[14], band: band,
                                            suppression: suppression, ambition: row[8], inspectionThreshold: row[9],
                                            nationalAverage: row[10], interpretation: row[11] ?? "", actions: row[12] ?? ""))
                 }

@@ -102,7 +102,7 @@ extension SchoolWeb {
     struct ReactionChoice { var value: String; var checked: Bool }
     struct AdviceItem {
         var id: String; var signal: String; var period: String; var area: String; var author: String
-        var interpretation: String; var text: String; var answered: String?; var comment: String?
+        var interpretation: String?; var text: String; var answered: String?; var comment: String?
         var reactions: [ReactionChoice]; var suggested: String; var owner: String; var due: String; var token: String
     }
 
@@ -117,7 +117,7 @@ extension SchoolWeb {
                     let mine = responses[advice.id]?.first { $0.school == school }
                     return AdviceItem(
                         id: advice.id.hex, signal: advice.signal, period: advice.period, area: advice.subjectArea?.label ?? "",
-                        author: advice.author, interpretation: advice.interpretation, text: advice.advice,
+                        author: advice.author, interpretation: advice.interpretation.isEmpty ? nil : advice.interpretation, text: advice.advice,
                         answered: mine?.reaction?.label, comment: mine.flatMap { $0.comment.isEmpty ? nil : $0.comment },
                         reactions: AdviceReaction.allCases.map { ReactionChoice(value: $0.label, checked: mine?.reaction == $0) },
                         suggested: (advice.suggestedAgreements.isEmpty ? ["Trendadvies uitvoeren: \(advice.signal)"] : advice.suggestedAgreements)

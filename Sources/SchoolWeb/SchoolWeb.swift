@@ -108,6 +108,8 @@ public struct SchoolWeb: Sendable {
         pages.post("/notities/:id/wissen") { request, context in try await self.erase(request, context) }
         pages.get("/conflicten") { _, context in self.conflicts(context) }
         pages.post("/conflicten") { request, context in try await self.resolve(request, context) }
+        pages.get("/trends") { _, context in self.trends(context) }
+        pages.post("/trends") { request, context in try await self.uploadTrends(request, context) }
         pages.get("/afspraken") { _, context in self.agreements(context) }
         pages.get("/advies") { _, context in self.advicePage(context) }
         pages.post("/advies/:id") { request, context in try await self.respond(request, context) }
@@ -194,7 +196,7 @@ public struct SchoolWeb: Sendable {
     }
 
     func frame(_ context: KCWebContext, title: String, current: String) -> Frame {
-        let items = [("/", "Vandaag"), ("/notities", "Notities"), ("/afspraken", "Afspraken"), ("/advies", "Trendadvies"), ("/conflicten", "Conflicten")]
+        let items = [("/", "Vandaag"), ("/notities", "Notities"), ("/afspraken", "Afspraken"), ("/trends", "Trends"), ("/advies", "Trendadvies"), ("/conflicten", "Conflicten")]
         return Frame(title: title, school: replica.configuration.school, account: context.identity ?? "", token: context.sessions.session?.token ?? "",
                      menu: items.map { MenuItem(href: $0.0, label: $0.1, current: $0.0 == current) })
     }

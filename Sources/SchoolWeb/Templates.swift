@@ -1,10 +1,11 @@
 /// The school's pages as swift-mustache templates. Each page extends `school` (the header,
 /// the menu and the logout button), which extends the shared `layout` of ``WebPages``. Values
-/// are HTML-escaped by `{{…}}`; nothing here uses `{{{…}}}`.
+/// are HTML-escaped by `{{…}}`; only the charts, SVG that ``WebCharts`` builds with every text
+/// escaped, go in unescaped (`{{{chart}}}`).
 enum Templates {
     static let all: [String: String] = [
         "school": school, "login": login, "vandaag": today, "notities": notes, "notitie": note, "notitie-formulier": noteForm,
-        "afspraken": agreements, "advies": advice, "fout": failure, "conflicten": conflicts, "wissen": erase,
+        "afspraken": agreements, "advies": advice, "fout": failure, "conflicten": conflicts, "wissen": erase, "trends": trends,
     ]
 
     static let school = """
@@ -247,6 +248,39 @@ enum Templates {
         <form method="post" action="/notities/{{id}}/wissen"><input type="hidden" name="token" value="{{token}}">
         <label for="reden">Reden (bijvoorbeeld: verzoek ouders, bewaartermijn verlopen)</label><input type="text" id="reden" name="reden" required maxlength="500">
         <p><button type="submit" id="wissen">Definitief wissen</button> <a href="/notities/{{id}}">Niet wissen</a></p></form></section>
+        {{/main}}
+        {{/school}}
+        """
+
+    static let trends = """
+        {{<school}}
+        {{$main}}
+        <h2>Trends</h2>
+        {{#notice}}<p class="gelukt" role="status">{{notice}}</p>{{/notice}}
+        {{#problem}}<div class="melding" role="alert"><p>{{problem}}</p><ul>{{#problems}}<li>{{.}}</li>{{/problems}}</ul></div>{{/problem}}
+        <section aria-labelledby="kop-inlezen"><h3 id="kop-inlezen">Cijfers van de leerteams inlezen</h3>
+        <form method="post" action="/trends" enctype="multipart/form-data">
+        <input type="hidden" name="token" value="{{token}}">
+        <label for="bestand">CSV-bestand (zoals Excel het opslaat: met ; of , en decimale komma's)</label>
+        <input type="file" id="bestand" name="bestand" accept=".csv,text/csv" required>
+        <label><input type="checkbox" name="delen" value="ja" checked> Delen met het bestuur (zonder n; cijfers onder 10 leerlingen worden afgeschermd)</label>
+        <p><button type="submit" id="inlezen">Inlezen</button></p>
+        </form>
+        <p class="uitleg">Kolommen: vakgebied, periode, groep, maat, waarde, leerlingen en eventueel ambitie, signaleringswaarde, landelijk gemiddelde, duiding en acties (zie <code>kcsync trend import --help</code>).</p>
+        </section>
+        <p class="uitleg" id="live-status" aria-live="polite"></p>
+        <div data-live>
+        {{^hasSubjects}}<p>Nog geen trendcijfers.</p>{{/hasSubjects}}
+        {{#subjects}}
+        <section aria-label="{{name}}"><h3>{{name}}</h3>
+        <table><thead><tr><th scope="col">Groep</th><th scope="col">Maat</th>{{#periods}}<th scope="col">{{.}}</th>{{/periods}}<th scope="col">Ambitie</th><th scope="col">Signaleringswaarde</th><th scope="col">Verloop</th><th scope="col">Signalen</th></tr></thead><tbody>
+        {{#rows}}<tr><td>{{group}}</td><td>{{metric}}</td>{{#cells}}<td>{{display}}{{#small}} <small>(n &lt; 10)</small>{{/small}}</td>{{/cells}}<td>{{ambition}}</td><td>{{floor}}</td><td>{{{chart}}}{{#comparison}}<br><small>{{comparison}}</small>{{/comparison}}</td>
+        <td>{{#signals}}<span class="label conflict">{{.}}</span> {{/signals}}</td></tr>
+        {{#interpretation}}<tr><td></td><td colspan="99"><small>Duiding: {{interpretation}}</small></td></tr>{{/interpretation}}{{/rows}}
+        </tbody></table></section>
+        {{/subjects}}
+        <p class="uitleg">In de grafiek: stippellijn blauw de ambitie, rood de signaleringswaarde; grijs de spreiding bij andere scholen van het bestuur (alleen als minstens drie scholen dat cijfer deelden). Een cijfer over minder dan 10 leerlingen ziet alleen uw school; het telt niet mee in de signalen.</p>
+        </div>
         {{/main}}
         {{/school}}
         """

@@ -73,6 +73,11 @@ final class Browser {
         _ = try Browser.command("POST", "\(base)/session/\(session)/element/\(element)/value", ["text": text])
     }
 
+    /// Chooses the file at `path` in the file field `selector` finds.
+    func attach(_ selector: String, _ path: String) throws {
+        _ = try Browser.command("POST", "\(base)/session/\(session)/element/\(try element(selector))/value", ["text": path])
+    }
+
     /// The page's HTML as the browser holds it.
     func source() throws -> String { try #require(try Browser.command("GET", "\(base)/session/\(session)/source", nil)["value"] as? String) }
 

@@ -291,6 +291,12 @@ import Testing
         #expect(!other.contains { notes.contains(DemoTests.escape($0.title)) }, "no school-only note of 05CD")
         try browser.open(pagesBase + "/advies")
         #expect(try browser.source().contains("Uw reactie:"))
+        // The school's series with the other schools' range beside them, from what they shared.
+        try browser.open(pagesBase + "/trends")
+        let trends = try browser.source()
+        #expect(trends.contains("<svg") && trends.contains("andere scholen") && trends.contains("begrijpend lezen"),
+                "\(trends.suffix(2000))")
+        try browser.screenshot().write(to: DemoTests.root.appendingPathComponent("school-trends.png"))
 
         Foundation.kill(demo.process.processIdentifier, SIGINT)
         #expect(await EndToEndTests.eventually(20) { !demo.process.isRunning }, "the demo did not stop on Ctrl-C")

@@ -142,6 +142,26 @@ import Testing
         #expect(page.contains("Leerteam begrijpend lezen plannen in maart") && page.contains("trendadvies: dalende trend"), "\(page.suffix(2000))")
         try accessible("Afspraken")
 
+        // Trends: a file with a bad line is refused with its line number and writes nothing;
+        // the leerteams' file (as Excel saves it) then gives the charts and the falling signal.
+        let example = try String(contentsOf: DemoTests.repository.appendingPathComponent("Examples/trends.csv"), encoding: .utf8)
+        let bad = root.appendingPathComponent("fout.csv")
+        try (example + "rekenen;2025-2026 M;6;pct-niveau-I-II;veel;27;;;;;\n").write(to: bad, atomically: true, encoding: .utf8)
+        try browser.open(base + "/trends")
+        try accessible("Trends, empty")
+        try browser.attach("#bestand", bad.path)
+        try browser.click("#inlezen")
+        #expect(try await EndToEndTests.eventually(30) { try browser.source().contains("regel 12") }, "\(((try? browser.source()) ?? "").suffix(2000))")
+        #expect(try kc("trend", "list", "--json", "--data", desk).array().isEmpty)
+        let good = root.appendingPathComponent("trends.csv")
+        try Data(example.replacingOccurrences(of: "\n", with: "\r\n").utf8).write(to: good)
+        try browser.attach("#bestand", good.path)
+        try browser.click("#inlezen")
+        #expect(try await EndToEndTests.eventually(30) { try browser.source().contains("10 trendcijfers ingelezen") }, "\(((try? browser.source()) ?? "").suffix(2000))")
+        page = try browser.source()
+        #expect(page.contains("<svg") && page.contains("dalende trend") && page.contains("47,1%"), "\(page.suffix(3000))")
+        try accessible("Trends with charts")
+
         // Live: a note written at the laptop appears on the open list without a reload.
         try browser.open(base + "/notities")
         try kc("note", "add", "--data", laptop, "--role", "leercoordinator", "--category", "observatie", "--title", "Klassenbezoek vanaf de laptop")

@@ -1,0 +1,133 @@
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import KCModel
+import KCReplica
+import KCWeb
+import Logging
+import MultipartKit
+import NIOCore
+import SyncCore
+import SyncNet
+import SyncStore
+
+/// Trends: the leerteams' CSV uploaded (the reader and line-numbered errors of `trend import`),
+/// the school's series as charts with ambitie and signaleringswaarde, the computed signals, and
+/// the other schools as the board allows it: a range over at least three schools' shared
+/// figures, never one school's figure and never a small cell.
+extension SchoolWeb {
+    /// The fewest other schools a comparison range is drawn from.
+    static let comparisonMinimum = 3
+
+    func trends(_ context: KCWebContext, notice: String? = nil, problem: String? = nil, problems: [String] = [],
+                status: HTTPResponse.Status = .ok) -> Response {
+        struct Cell { var display: String; var small: Bool }
+        struct Row {
+            var group: String; var metric: String; var cells: [Cell]; var ambition: String; var floor: String
+            var chart: String; var signals: [String]; var comparison: String?; var interpretation: String?
+        }
+        struct Subject { var name: String; var periods: [String]; var rows: [Row] }
+        struct View {
+            var page: Frame; var token: String; var subjects: [Subject]; var hasSubjects: Bool
+            var notice: String?; var problem: String?; var problems: [String]
+        }
+        do throws(KCError) {
+            let school = replica.configuration.school
+            let own = try BoardReport.build(store: replica.store, scope: replica.schoolScope, board: replica.configuration.board,
+                                            schools: [school], ownSchool: true)
+            // What the other schools shared, as the board scope at this school holds it.
+            let shared = try BoardReport.build(store: replica.store, scope: replica.boardScope, board: replica.configuration.board, schools: [])
+            var others: [String: [String: [Double]]] = [:]   // subject|group|metric → period → values
+            for subject in shared.subjects {
+                for series in subject.series where series.school != school {
+                    for point in series.points where !point.suppressed {
+                        guard let value = point.value else { continue }
+                        others["\(subject.subjectArea)|\(series.group)|\(series.metric)", default: [:]][point.period, default: []].append(value)
+                    }
+                }
+            }
+            let subjects = own.subjects.map { subject in
+                Subject(name: SubjectArea(rawValue: subject.subjectArea)?.label ?? subject.subjectArea, periods: subject.periods,
+                        rows: subject.series.map { series in
+                            let metric = TrendMetric(rawValue: series.metric)
+                            let byPeriod = Dictionary(series.points.map { ($0.period, $0) }, uniquingKeysWith: { a, _ in a })
+                            var ranges: [String: ClosedRange<Double>] = [:]
+                            for (period, values) in others["\(subject.subjectArea)|\(series.group)|\(series.metric)"] ?? [:]
+                            where values.count >= SchoolWeb.comparisonMinimum {
+                                ranges[period] = values.min()!...values.max()!
+                            }
+                            var signals: [String] = []
+                            if series.direction == TrendDirection.falling.rawValue { signals.append("dalende trend") }
+                            if series.direction == TrendDirection.rising.rawValue { signals.append("stijgende trend") }
+                            if series.underFloor == true { signals.append("onder de signaleringswaarde") }
+                            if series.underAmbition == true { signals.append("onder de ambitie") }
+                            let latest = subject.periods.last.flatMap { ranges[$0] }
+                            return Row(
+                                group: series.group, metric: series.metricLabel,
+                                cells: subject.periods.map { period in
+                                    guard let point = byPeriod[period] else { return Cell(display: "–", small: false) }
+                                    return Cell(display: point.display, small: point.pupilsBand == PupilsBand.under10.label)
+                                },
+                                ambition: series.ambition.map { metric?.format($0) ?? String($0) } ?? "–",
+                                floor: series.floor.map { metric?.format($0) ?? String($0) } ?? "–",
+                                chart: WebCharts.sparkline(series, periods: subject.periods, comparison: ranges, width: 220, height: 56),
+                                signals: signals,
+                                comparison: latest.map { "andere scholen \(metric?.format($0.lowerBound) ?? "") – \(metric?.format($0.upperBound) ?? "")" },
+                                interpretation: series.interpretation.isEmpty ? nil : series.interpretation)
+                        })
+            }
+            let view = View(page: frame(context, title: "Trends", current: "/trends"), token: context.sessions.session?.token ?? "",
+                            subjects: subjects, hasSubjects: !subjects.isEmpty, notice: notice, problem: problem, problems: problems)
+            return render(view, "trends", status: status)
+        } catch {
+            return failure(context, error)
+        }
+    }
+
+    /// The CSV upload: all rows in one transaction, or none with every bad line named.
+    func uploadTrends(_ request: Request, _ context: KCWebContext) async throws -> Response {
+        struct Upload: Decodable { var token: String; var bestand: Data; var delen: String? }
+        var request = request
+        let body = try await request.collectBody(upTo: 8 * 1024 * 1024)
+        guard let type = request.headers[.contentType], let boundary = SchoolWeb.boundary(type),
+              let upload = try? FormDataDecoder().decode(Upload.self, from: body, boundary: boundary) else {
+            return trends(context, problem: "Kies een CSV-bestand om in te lezen. Er is niets opgeslagen.", status: .badRequest)
+        }
+        guard let expected = context.sessions.session?.token, WebPages.constantTimeEqual(upload.token, expected) else {
+            logger.notice("school form refused", metadata: ["address": "\(context.clientAddress)", "path": "/trends", "outcome": "csrf"])
+            return trends(context, problem: "Dit formulier was verlopen; probeer het opnieuw. Er is niets opgeslagen.", status: .forbidden)
+        }
+        let text: String
+        do {
+            text = try TrendCSV.text(of: upload.bestand)
+        } catch {
+            return trends(context, problem: "Het bestand is niet ingelezen; er is niets opgeslagen.", problems: error.errors.map(\.description), status: .badRequest)
+        }
+        switch TrendCSV.parse(text, school: replica.configuration.school) {
+        case .failure(let errors):
+            return trends(context, problem: "Het bestand is niet ingelezen; er is niets opgeslagen. Verbeter:", problems: errors.errors.map(\.description),
+                          status: .badRequest)
+        case .success(let drafts):
+            do throws(KCError) {
+                let figures = try replica.addTrends(drafts, share: upload.delen != nil)
+                notifier.notify(replica.schoolScope)
+                notifier.notify(replica.boardScope)
+                return trends(context, notice: "\(figures.count) trendcijfers ingelezen\(upload.delen != nil ? " en gedeeld met het bestuur (zonder n en zonder cijfers onder 10 leerlingen)" : "").")
+            } catch {
+                return trends(context, problem: error.message + " Er is niets opgeslagen.", status: .badRequest)
+            }
+        }
+    }
+
+    /// The boundary of a `multipart/form-data` content type.
+    static func boundary(_ contentType: String) -> String? {
+        guard contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let parts = parameter.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" {
+                return parts[1].trimmingCharacters(in: CharacterSet(charactersIn: " \""))
+            }
+        }
+        return nil
+    }
+}
