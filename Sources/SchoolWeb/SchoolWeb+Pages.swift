@@ -11,12 +11,14 @@ import SyncStore
 /// Vandaag, Afspraken and Trendadvies.
 extension SchoolWeb {
     struct AgreementRow {
+        var id: String
         var title: String
         var owner: String
         var due: String
         var status: String
         var overdue: Bool
         var origin: String
+        var statuses: [Choice]
     }
 
     func agreementRow(_ agreement: Agreement, today: Int32, advice: [EntityID: TrendAdvice]) -> AgreementRow {
@@ -26,8 +28,9 @@ extension SchoolWeb {
         } else if agreement.origin != nil {
             origin = "notitie"
         }
-        return AgreementRow(title: agreement.title, owner: agreement.owner, due: agreement.dueDate.map(Value.dayString) ?? "geen datum",
-                            status: agreement.status.label, overdue: agreement.isOverdue(today: today), origin: origin)
+        return AgreementRow(id: agreement.id.hex, title: agreement.title, owner: agreement.owner, due: agreement.dueDate.map(Value.dayString) ?? "geen datum",
+                            status: agreement.status.label, overdue: agreement.isOverdue(today: today), origin: origin,
+                            statuses: AgreementStatus.allCases.map { Choice(value: $0.rawValue, label: $0.label, selected: $0 == agreement.status) })
     }
 
     func today(_ context: KCWebContext) -> Response {
@@ -85,13 +88,14 @@ extension SchoolWeb {
         }
     }
 
-    func agreements(_ context: KCWebContext) -> Response {
-        struct View { var page: Frame; var agreements: [AgreementRow]; var hasAgreements: Bool }
+    func agreements(_ context: KCWebContext, notice: String? = nil, problem: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        struct View { var page: Frame; var agreements: [AgreementRow]; var hasAgreements: Bool; var token: String; var notice: String?; var problem: String? }
         do throws(KCError) {
             let today = replica.currentDay
             let advice = Dictionary(try replica.adviceBook.all().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             let rows = try replica.agreements().map { agreementRow($0, today: today, advice: advice) }
-            return render(View(page: frame(context, title: "Afspraken", current: "/afspraken"), agreements: rows, hasAgreements: !rows.isEmpty), "afspraken")
+            return render(View(page: frame(context, title: "Afspraken", current: "/afspraken"), agreements: rows, hasAgreements: !rows.isEmpty,
+                               token: context.sessions.session?.token ?? "", notice: notice, problem: problem), "afspraken", status: status)
         } catch {
             return failure(context, error)
         }
@@ -162,5 +166,22 @@ extension SchoolWeb {
             throw KCError(.notFound, "Dit trendadvies bestaat niet.")
         }
         return id
+    }
+
+    /// A new status for an afspraak (and its board copy, when shared).
+    func updateAgreement(_ request: Request, _ context: KCWebContext) async throws -> Response {
+        guard let fields = try await form(request, context: context) else {
+            return agreements(context, problem: "Dit formulier was verlopen; probeer het opnieuw. Er is niets veranderd.", status: .forbidden)
+        }
+        do throws(KCError) {
+            guard let id = context.parameters.get("id").flatMap({ EntityID(hex: $0) }) else { throw KCError(.notFound, "Deze afspraak bestaat niet.") }
+            guard let status = fields["status"].flatMap(AgreementStatus.init(rawValue:)) else { throw KCError(.invalidInput, "Kies een status.") }
+            let agreement = try replica.updateAgreement(id, status: status, outcome: nil)
+            notifier.notify(replica.schoolScope)
+            notifier.notify(replica.boardScope)
+            return agreements(context, notice: "\(agreement.title): \(agreement.status.label).")
+        } catch {
+            return agreements(context, problem: error.message + " Er is niets veranderd.", status: .badRequest)
+        }
     }
 }

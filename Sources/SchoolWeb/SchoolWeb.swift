@@ -111,6 +111,7 @@ public struct SchoolWeb: Sendable {
         pages.get("/trends") { _, context in self.trends(context) }
         pages.post("/trends") { request, context in try await self.uploadTrends(request, context) }
         pages.get("/afspraken") { _, context in self.agreements(context) }
+        pages.post("/afspraken/:id") { request, context in try await self.updateAgreement(request, context) }
         pages.get("/advies") { _, context in self.advicePage(context) }
         pages.post("/advies/:id") { request, context in try await self.respond(request, context) }
         pages.get("/live") { _, _ in self.live() }

@@ -167,10 +167,15 @@ enum Templates {
         {{<school}}
         {{$main}}
         <h2>Afspraken</h2>
+        {{#notice}}<p class="gelukt" role="status">{{notice}}</p>{{/notice}}
+        {{#problem}}<p class="melding" role="alert">{{problem}}</p>{{/problem}}
         <p class="uitleg" id="live-status" aria-live="polite"></p>
         <section data-live>
         {{#hasAgreements}}<table><thead><tr><th scope="col">Wat</th><th scope="col">Wie</th><th scope="col">Wanneer</th><th scope="col">Status</th><th scope="col">Herkomst</th></tr></thead><tbody>
-        {{#agreements}}<tr><td>{{title}}</td><td>{{owner}}</td><td>{{#overdue}}<span class="te-laat">te laat:</span> {{/overdue}}{{due}}</td><td>{{status}}</td><td>{{origin}}</td></tr>{{/agreements}}
+        {{#agreements}}<tr><td>{{title}}</td><td>{{owner}}</td><td>{{#overdue}}<span class="te-laat">te laat:</span> {{/overdue}}{{due}}</td>
+        <td><form method="post" action="/afspraken/{{id}}" class="inline"><input type="hidden" name="token" value="{{token}}">
+        <label class="overslaan" for="status-{{id}}">Status van {{title}}</label><select id="status-{{id}}" name="status">{{#statuses}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/statuses}}</select>
+        <button type="submit" class="tweede" aria-label="Status van {{title}} opslaan">Opslaan</button></form></td><td>{{origin}}</td></tr>{{/agreements}}
         </tbody></table>{{/hasAgreements}}
         {{^agreements}}<p>Nog geen afspraken.</p>{{/agreements}}
         </section>

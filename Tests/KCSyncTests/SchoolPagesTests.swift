@@ -141,6 +141,12 @@ import Testing
         page = try browser.source()
         #expect(page.contains("Leerteam begrijpend lezen plannen in maart") && page.contains("trendadvies: dalende trend"), "\(page.suffix(2000))")
         try accessible("Afspraken")
+        // An afspraak's status, changed on the page.
+        let methode = try #require(try kc("agreement", "list", "--json", "--data", desk).array().first { $0["title"] as? String == "Methode evalueren" }?["id"] as? String)
+        try browser.click("#status-\(methode) option[value=lopend]")
+        try browser.click("button[aria-label='Status van Methode evalueren opslaan']")
+        #expect(try await EndToEndTests.eventually(30) { try browser.source().contains("Methode evalueren: lopend.") }, "\(((try? browser.source()) ?? "").suffix(2000))")
+        #expect(try kc("agreement", "list", "--json", "--data", desk).array().first { $0["id"] as? String == methode }?["status"] as? String == "lopend")
 
         // Trends: a file with a bad line is refused with its line number and writes nothing;
         // the leerteams' file (as Excel saves it) then gives the charts and the falling signal.
