@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdAuth
 import KCModel
 import KCReplica
+import KCWeb
 import Logging
 import NIOCore
 import SyncCore
@@ -43,6 +44,7 @@ struct BoardWeb: Sendable {
         router.add(middleware: ClosureAuthenticator<KCWebContext> { request, context in
             context.identity ?? BoardWeb.programAccount(request, board: board)
         })
+        router.get("/stijl.css") { _, _ in WebPages.stylesheetResponse() }
         router.get("/") { request, context in try self.page(request, context: context) }
         router.get("/login") { request, context in
             if let code = request.uri.queryParameters.get("code") { return self.linkPage(String(code)) }

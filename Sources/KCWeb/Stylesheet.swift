@@ -32,6 +32,12 @@ extension WebPages {
         .label.gedeeld{background:#def5e3;color:var(--groen)}.label.conflict{background:#fff1d6;color:var(--oranje)}
         ul.lijst{list-style:none;padding:0;margin:0}ul.lijst li{padding:.5rem 0;border-bottom:1px solid var(--rand)}
         .tekst{white-space:pre-wrap}
+        nav.keuze{margin:.5rem 0}nav.keuze a{margin-right:.6rem}nav.keuze a.actief{font-weight:bold;text-decoration:none;border-bottom:2px solid var(--blauw)}
+        td.getal{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.onderdrukt{color:var(--zacht);font-style:italic;text-align:right}
+        .label.dalend{background:#fde2e1;color:var(--rood)}.label.stijgend{background:#def5e3;color:var(--groen)}.label.onder{background:#fff1d6;color:var(--oranje)}
+        .reactie-overgenomen{color:var(--groen);font-weight:bold}.reactie-gezien{color:var(--blauw)}.reactie-niet{color:var(--zacht)}
+        article{border-left:4px solid var(--blauw);padding-left:1rem;margin:1rem 0}small{color:var(--zacht)}
+        .legenda svg{vertical-align:middle}
         @media print{nav.hoofd,.overslaan,form,button,.knop{display:none}body{background:#fff}section{box-shadow:none;border:1px solid #999}header.kop{background:#fff;color:#000}}
         """
 }

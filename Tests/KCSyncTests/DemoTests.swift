@@ -242,6 +242,8 @@ import Testing
         #expect(dom.contains("&lt; 10"))
         #expect(dom.components(separatedBy: "<svg").count > 100, "charts missing")
         #expect(dom.contains("Collegiale lesbezoeken begrijpend lezen in groep 6 en 7"))
+        let violations = try browser.accessibilityViolations()
+        #expect(violations.isEmpty, "the board's overview: \(violations.joined(separator: "; "))")
         for text in try DemoTests.schoolOnlyTexts() where !text.isEmpty {
             #expect(!dom.contains(DemoTests.escape(text)), "a school-only text on the board's page: \(text)")
         }
@@ -279,6 +281,8 @@ import Testing
         try browser.open(link)
         try browser.click("#inloggen")
         #expect(try await EndToEndTests.eventually(30) { try browser.source().contains("Trendadvies zonder reactie") })
+        let violations = try browser.accessibilityViolations()
+        #expect(violations.isEmpty, "Vandaag of 03AB with the demo's data: \(violations.joined(separator: "; "))")
         let today = try browser.source()
         #expect(today.contains("school 03AB") && today.contains("Nieuwste notities"), "\(today.prefix(1500))")
         try browser.screenshot().write(to: DemoTests.root.appendingPathComponent("school-vandaag.png"))
