@@ -81,7 +81,7 @@ import Testing
     /// sync in every order (24), and twice more all round. No byte of the note is left at the
     /// board, at either replica of the school or at the other school; a note shared at the same
     /// time, which nobody erased, is everywhere (the scan sees text).
-    @Test(arguments: ErasureTests.permutations([0, 1, 2, 3]))
+    @Test(.serialized, arguments: ErasureTests.permutations([0, 1, 2, 3]))
     func shareHereEraseThereLeavesNothingAnywhere(order: [Int]) throws {
         let f = try School()
         let canary = "ERASED-\(UUID().uuidString)"

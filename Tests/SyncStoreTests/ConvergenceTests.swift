@@ -14,7 +14,7 @@ import Testing
         return (0..<UInt64(count)).map { $0 &* 0x9E37_79B9 &+ 17 }
     }()
 
-    @Test(arguments: seeds)
+    @Test(.serialized, arguments: seeds)
     func replicasConvergeWhateverTheDelivery(seed: UInt64) throws {
         var rng = SeededGenerator(seed: seed)
         let clock = ManualClock()

@@ -39,7 +39,7 @@ import Testing
         }
     }
 
-    @Test(arguments: seeds)
+    @Test(.serialized, arguments: seeds)
     func everyEntitledReplicaConverges(seed: UInt64) async throws {
         var rng = SeededGenerator(seed: seed)
         let dir = try TemporaryDirectory()
