@@ -127,6 +127,11 @@ struct BoardAPI: APIProtocol {
             agreements: try report.agreements.map { agreement in
                 Components.Schemas.SharedAgreement(id: agreement.id, school: agreement.school, title: agreement.title, owner: agreement.owner,
                                                    dueDate: agreement.dueDate, status: try named(agreement.status, "agreement.status"))
+            },
+            notes: try report.notes.map { note in
+                Components.Schemas.SharedNote(id: note.id, school: note.school, author: note.author, role: note.role.isEmpty ? nil : try named(note.role, "note.role"),
+                                              category: note.category, period: note.period, subjectArea: note.subjectArea, title: note.title,
+                                              body: note.body, tags: note.tags)
             })
     }
 

@@ -108,6 +108,11 @@ enum BoardPages {
             {{#agreements}}<tr><td>{{school}}</td><td>{{title}}</td><td>{{owner}}</td><td>{{due}}</td><td>{{status}}</td></tr>{{/agreements}}
             </tbody></table>{{/hasAgreements}}
             </section>
+            <section id="notities"><h2>Gedeelde notities</h2>
+            {{^notes}}<p>Geen gedeelde notities{{#period}} voor deze periode{{/period}}.</p>{{/notes}}
+            {{#notes}}<article><h3>{{title}}</h3><p><small>{{school}} · {{role}} · {{category}}{{#period}} · {{period}}{{/period}}{{#subjectArea}} · {{subjectArea}}{{/subjectArea}} · {{author}}</small></p>
+            <p class="tekst">{{body}}</p>{{#tags}}<span class="label">{{.}}</span> {{/tags}}</article>{{/notes}}
+            </section>
             <p class="legenda"><small>Cijfers over minder dan 10 leerlingen worden niet getoond (&lt; 10) en tellen niet mee in de signalen.
             Verloop: de lijn toont de waarde per periode; <svg width="24" height="8" aria-hidden="true"><line x1="0" y1="4" x2="24" y2="4" stroke="#2b6cb0" stroke-dasharray="4 3"/></svg> ambitie,
             <svg width="24" height="8" aria-hidden="true"><line x1="0" y1="4" x2="24" y2="4" stroke="#c53030" stroke-dasharray="2 2"/></svg> signaleringswaarde van de inspectie.
@@ -168,7 +173,7 @@ enum BoardPages {
         struct View {
             var board: String; var schoolCount: String; var account: String; var periods: [Choice]; var areas: [Choice]
             var signals: [SignalRow]; var hasSignals: Bool; var advice: [Advice]; var subjects: [Subject]; var period: String?
-            var agreements: [Agreement]; var hasAgreements: Bool
+            var agreements: [Agreement]; var hasAgreements: Bool; var notes: [BoardReport.SharedNote]
         }
         let periodChoices = [Choice(href: link(period: nil, area: report.subjectArea), label: "alle", current: report.period == nil)]
             + periods.map { Choice(href: link(period: $0, area: report.subjectArea), label: $0, current: report.period == $0) }
@@ -211,7 +216,7 @@ enum BoardPages {
             signals: report.signals.map { SignalRow(text: $0.text, schools: $0.schools.joined(separator: ", ")) }, hasSignals: !report.signals.isEmpty,
             advice: advice, subjects: subjects, period: report.period,
             agreements: report.agreements.map { Agreement(school: $0.school, title: $0.title, owner: $0.owner, due: $0.dueDate ?? "–", status: $0.status) },
-            hasAgreements: !report.agreements.isEmpty)
+            hasAgreements: !report.agreements.isEmpty, notes: report.notes)
         return render(view, "board-overview")
     }
 

@@ -95,6 +95,20 @@ public struct BoardReport: Codable, Sendable, Equatable {
         public var status: String
     }
 
+    /// A note a school shared with the board (its board copy: only the fields a copy may carry).
+    public struct SharedNote: Codable, Sendable, Equatable {
+        public var id: String
+        public var school: String
+        public var author: String
+        public var role: String
+        public var category: String
+        public var period: String?
+        public var subjectArea: String?
+        public var title: String
+        public var body: String
+        public var tags: [String]
+    }
+
     public var board: String
     /// The period asked for (nil: all).
     public var period: String?
@@ -106,6 +120,8 @@ public struct BoardReport: Codable, Sendable, Equatable {
     public var signals: [Signal]
     public var advice: [Advice]
     public var agreements: [SharedAgreement]
+    /// The notes the schools shared, by school and title.
+    public var notes: [SharedNote]
 
     /// How many periods the view shows, up to the one asked for (or the latest): four school
     /// years of M and E, enough for every direction (three periods) and the trend a board
@@ -187,8 +203,23 @@ public struct BoardReport: Codable, Sendable, Equatable {
             throw KCError.engine(error, doing: "de gedeelde afspraken te lezen")
         }
         agreements.sort { ($0.school, $0.dueDate ?? "", $0.title) < ($1.school, $1.dueDate ?? "", $1.title) }
+        var notes: [SharedNote] = []
+        do {
+            for id in try store.entityIDs(type: KCSchemas.note.name, in: scope) {
+                guard let state = try store.entityState(id, type: KCSchemas.note.name, in: scope), !state.isDeleted else { continue }
+                let note = Note(id: id, state: state)
+                if let period, note.period != period.description { continue }
+                if let subjectArea, note.subjectArea != subjectArea { continue }
+                notes.append(SharedNote(id: id.hex, school: note.school, author: note.author, role: note.role?.label ?? "",
+                                        category: note.category?.label ?? "", period: note.period, subjectArea: note.subjectArea?.rawValue,
+                                        title: note.title, body: note.body, tags: note.tags))
+            }
+        } catch {
+            throw KCError.engine(error, doing: "de gedeelde notities te lezen")
+        }
+        notes.sort { ($0.school, $0.title, $0.id) < ($1.school, $1.title, $1.id) }
         return BoardReport(board: board, period: period?.description, subjectArea: subjectArea?.rawValue, schools: schools,
-                           subjects: subjects, signals: signals, advice: advice, agreements: agreements)
+                           subjects: subjects, signals: signals, advice: advice, agreements: agreements, notes: notes)
     }
 
     /// The trend figures of the board scope, read from the materialized columns (one query,

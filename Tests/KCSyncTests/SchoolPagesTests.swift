@@ -104,6 +104,11 @@ import Testing
                 try shared.store.entityState($0, type: KCReplica.noteType, in: shared.scope)?.value(of: "title")?.text == "Leerteam begrijpend lezen"
             }
         }, "the shared note reaches the board")
+        // …and the board's page shows it to a board account.
+        let secret = try #require(try kc("board", "add-user", "bestuurder", "--json", "--data", boardDir).object()["secret"] as? String)
+        #expect(try await EndToEndTests.eventually(30) {
+            try DemoTests.curl(["-u", "bestuurder:\(secret)", "http://127.0.0.1:\(boardPort)/"]).contains("modelen met hardop denken")
+        }, "the board's page shows the shared note")
 
         // Search finds it; the pupil note says why it cannot be shared, and has no share button.
         try browser.open(base + "/notities?zoek=hardop")
