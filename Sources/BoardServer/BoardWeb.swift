@@ -92,7 +92,7 @@ struct BoardWeb: Sendable {
 
     /// The login form with a fresh CSRF token, which the login cookie carries too.
     func loginPage(problem: String?, next: String, status: HTTPResponse.Status = .ok) -> Response {
-        let token = BoardReplica.randomHex(16)
+        let token = WebPages.randomToken()
         var response = BoardWeb.html(BoardPages.login(problem: problem, next: next, token: token), status: status)
         response.headers[values: .setCookie].append(loginCookie(token))
         return response
@@ -103,7 +103,7 @@ struct BoardWeb: Sendable {
         guard code.count <= 64, let account = board.loginCodeAccount(code) else {
             return BoardWeb.html(BoardPages.expiredLink(), status: .unauthorized)
         }
-        let token = BoardReplica.randomHex(16)
+        let token = WebPages.randomToken()
         var response = BoardWeb.html(BoardPages.linkLogin(account: account, code: code, token: token))
         response.headers[values: .setCookie].append(loginCookie(token))
         return response
@@ -120,7 +120,7 @@ struct BoardWeb: Sendable {
         let body = try await request.collectBody(upTo: 16_384)
         guard let form = try? URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body)),
               let sent = token(form), let cookie = request.cookies[BoardWeb.loginCookie]?.value,
-              BoardWeb.constantTimeEqual(sent, String(cookie)) else { return nil }
+              WebPages.constantTimeEqual(sent, String(cookie)) else { return nil }
         return form
     }
 
@@ -177,11 +177,6 @@ struct BoardWeb: Sendable {
         return response
     }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
 
     /// Where a login may send the browser: a path of this site only. Not `//host` or `/\\host`
     /// (which browsers read as another site), no backslash or control character anywhere;

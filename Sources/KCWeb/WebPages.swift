@@ -1,6 +1,7 @@
 public import Hummingbird
 public import Mustache
 import Foundation
+import KCReplica
 import NIOCore
 
 /// What every kcsync web page shares, at school and at the board: one layout template
@@ -58,10 +59,7 @@ public enum WebPages {
     }
 
     /// 32 random hex digits: session CSRF tokens, login cookies.
-    public static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-    }
+    public static func randomToken() -> String { BoardReplica.randomHex(16) }
 
     /// Compares two tokens in time that does not depend on where they differ.
     public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -171,10 +171,8 @@ extension SchoolDaemon {
         let saved = status.snapshot
         var links: [SchoolWeb.Link] = []
         if let url = replica.configuration.boardURL {
-            let local = (try? replica.store.versionVector(replica.boardScope))?[replica.store.replicaID] ?? 0
-            let acknowledged = saved.board.boardVector[replica.store.replicaID.hex] ?? 0
             links.append(SchoolWeb.Link(name: "bestuur (\(url))", state: saved.board.state, lastSync: saved.board.lastSync,
-                                        problem: saved.board.lastError, pending: Int(local > acknowledged ? local - acknowledged : 0)))
+                                        problem: saved.board.lastError, pending: saved.board.pending(of: replica)))
         }
         for peer in replica.peers() {
             let link = saved.peers[peer.publicKey]

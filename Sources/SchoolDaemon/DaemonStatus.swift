@@ -1,4 +1,7 @@
 public import Foundation
+public import KCReplica
+import SyncCore
+import SyncStore
 import Synchronization
 
 /// What the daemon knows of one link (with the board or a peer).
@@ -106,5 +109,14 @@ public final class StatusFile: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try? encoder.encode(snapshot).write(to: url, options: .atomic)
+    }
+}
+
+extension LinkStatus {
+    /// How many of `replica`'s own board-scope changes the other side has not acknowledged.
+    public func pending(of replica: KCReplica) -> Int {
+        let local = (try? replica.store.versionVector(replica.boardScope))?[replica.store.replicaID] ?? 0
+        let acknowledged = boardVector[replica.store.replicaID.hex] ?? 0
+        return Int(local > acknowledged ? local - acknowledged : 0)
     }
 }

@@ -119,15 +119,10 @@ extension SchoolWeb {
         }
     }
 
-    /// The boundary of a `multipart/form-data` content type.
+    /// The boundary of a `multipart/form-data` content type (Hummingbird's media-type parser).
     static func boundary(_ contentType: String) -> String? {
-        guard contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let parts = parameter.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" {
-                return parts[1].trimmingCharacters(in: CharacterSet(charactersIn: " \""))
-            }
-        }
-        return nil
+        guard let type = MediaType(from: contentType), type.isType(.multipartForm),
+              let parameter = type.parameter, parameter.name.lowercased() == "boundary" else { return nil }
+        return parameter.value
     }
 }

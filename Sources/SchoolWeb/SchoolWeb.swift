@@ -173,7 +173,8 @@ public struct SchoolWeb: Sendable {
     func form(_ request: Request, context: KCWebContext) async throws -> [String: String]? {
         var request = request
         let body = try await request.collectBody(upTo: 256 * 1024)
-        let fields = WebForm.parse(String(buffer: body))
+        // Hummingbird's form decoder; a body it cannot read is a form without its token.
+        let fields = (try? URLEncodedFormDecoder().decode([String: String].self, from: String(buffer: body))) ?? [:]
         guard let expected = context.sessions.session?.token, let sent = fields["token"], WebPages.constantTimeEqual(sent, expected) else {
             logger.notice("school form refused", metadata: ["address": "\(context.clientAddress)", "path": "\(RemoteText.safe(request.uri.path, limit: 80))", "outcome": "csrf"])
             return nil
@@ -255,19 +256,5 @@ extension Response {
         var copy = self
         copy.status = status
         return copy
-    }
-}
-
-/// `application/x-www-form-urlencoded` fields (the last value of a repeated name wins).
-enum WebForm {
-    static func parse(_ text: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            guard let name = parts.first.map(decode), !name.isEmpty else { continue }
-            fields[name] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return fields
     }
 }

@@ -78,11 +78,9 @@ func daemonStatus(_ replica: KCReplica) async -> DaemonStatus? {
 /// The board link as `status --json` shows it: the daemon's state, and how many of this
 /// replica's board-scope changes the board has not acknowledged yet (`pending`).
 func boardLink(_ replica: KCReplica, _ saved: DaemonStatus?) -> [String: Any] {
-    let local = (try? replica.store.versionVector(replica.boardScope))?[replica.store.replicaID] ?? 0
-    let acknowledged = saved?.board.boardVector[replica.store.replicaID.hex] ?? 0
     var link: [String: Any] = [
         "state": saved?.board.state ?? "stopped",
-        "pending": Int(local > acknowledged ? local - acknowledged : 0),
+        "pending": (saved?.board ?? .stopped).pending(of: replica),
     ]
     if let url = replica.configuration.boardURL { link["url"] = url }
     if let lastSync = saved?.board.lastSync { link["lastSync"] = lastSync }
