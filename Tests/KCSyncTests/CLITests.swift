@@ -36,6 +36,17 @@ import Testing
         if arguments[1] == "1234" { #expect(result.err.contains("geen geldig BRIN-nummer")) }
     }
 
+    /// The pages have no school accounts yet: an address another machine could reach is refused
+    /// before anything listens, and a loopback one is not.
+    @Test(arguments: ["0.0.0.0:8452", "192.168.1.20:8452", "[::]:8452", "geen-adres"])
+    func thePagesRefuseAnAddressBeyondThisMachine(address: String) throws {
+        let cli = try CLI()
+        #expect(try cli.run("init", "--school", "12AB", "--board", "41234").status == 0)
+        let result = try cli.run("daemon", "--web", address)
+        #expect(result.status == 1, "\(result.out) \(result.err)")
+        #expect(result.err.contains("alleen op dit apparaat"), "\(result.err)")
+    }
+
     @Test func aMissingReplicaIsReportedInDutch() throws {
         let cli = try CLI()
         let result = try cli.run("note", "list")

@@ -59,6 +59,12 @@ import Testing
         #expect(try DemoTests.curl(["-c", jar, "-b", jar, "-o", "/dev/null", "-w", "%{http_code}", "--data",
                                     "titel=Zonder+token&rol=trendAnalyst&categorie=overig", base + "/notities"]) == "403")
         #expect(try !kc("note", "list", "--json", "--data", desk).out.contains("Zonder token"))
+        // The CSV upload checks the token too (it is multipart, read apart from the other forms).
+        let upload = root.appendingPathComponent("upload.csv")
+        try Data(contentsOf: DemoTests.repository.appendingPathComponent("Examples/trends.csv")).write(to: upload)
+        #expect(try DemoTests.curl(["-c", jar, "-b", jar, "-o", "/dev/null", "-w", "%{http_code}", "-F", "token=0000", "-F", "bestand=@\(upload.path)",
+                                    base + "/trends"]) == "403")
+        #expect(try kc("trend", "list", "--json", "--data", desk).array().isEmpty)
 
         // The kc'er logs in with a one-time link.
         let link = try #require(try kc("open", "--json", "--no-browser", "--name", "Anne de Vries", "--data", desk).object()["url"] as? String)
