@@ -148,6 +148,8 @@ let package = Package(
             dependencies: [
                 "SyncCore", "SyncStore", "SyncNet", "KCModel", "KCReplica", "KCWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -183,7 +185,7 @@ let package = Package(
         .executableTarget(
             name: "kcsync",
             dependencies: [
-                "SyncCore", "SyncStore", "KCModel", "KCReplica", "SyncNet", "BoardServer", "SchoolDaemon",
+                "SyncCore", "SyncStore", "KCModel", "KCReplica", "SyncNet", "BoardServer", "SchoolDaemon", "SchoolWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -3,6 +3,7 @@ import SchoolWeb
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
+public import NIOSSL
 public import Prometheus
 public import KCReplica
 public import Logging
@@ -45,7 +46,7 @@ public enum SchoolDaemon {
     /// The services of a daemon for `replica`: the board link (when a board address is set),
     /// the links to peers with an address, the peer listener (with `listen`), the local change
     /// watcher and the control socket.
-    public static func services(replica: KCReplica, listen: Listen?, web: Listen? = nil, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
+    public static func services(replica: KCReplica, listen: Listen?, web: Listen? = nil, webTLS: TLSConfiguration? = nil, logger: Logger, metrics: PrometheusCollectorRegistry? = nil,
                                 onListening: @escaping @Sendable (Int?) async -> Void = { _ in },
                                 onWeb: @escaping @Sendable (String) async -> Void = { _ in }) throws -> [any Service] {
         let notifier = ChangeNotifier()
@@ -61,10 +62,10 @@ public enum SchoolDaemon {
                                             logger: logger, metrics: metrics, onServerRunning: onListening))
         }
         if let web {
-            let pages = SchoolWeb(replica: replica, notifier: notifier, links: { linkSummaries(replica: replica, status: status) }, logger: logger)
-            let application = try pages.application(host: web.host, port: web.port) { port in
+            let application = try SchoolWeb.application(replica: replica, notifier: notifier, links: { linkSummaries(replica: replica, status: status) },
+                                                        logger: logger, host: web.host, port: web.port, tls: webTLS) { port in
                 guard let port else { return }
-                let url = "http://\(web.host):\(port)"
+                let url = "\(webTLS == nil ? "http" : "https")://\(web.host.contains(":") ? "[\(web.host)]" : web.host):\(port)"
                 status.setWeb(url)
                 await onWeb(url)
             }

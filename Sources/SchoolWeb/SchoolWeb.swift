@@ -1,5 +1,7 @@
 public import Hummingbird
 import HummingbirdAuth
+import HummingbirdTLS
+public import NIOSSL
 import Foundation
 import KCModel
 public import KCReplica
@@ -10,7 +12,6 @@ import NIOCore
 import ServiceLifecycle
 import SyncCore
 public import SyncNet
-import SyncStore
 import SyncStore
 
 /// The kc'er's own pages, in Dutch, served by the school's daemon from the local replica: they
@@ -46,48 +47,69 @@ public struct SchoolWeb: Sendable {
     let notifier: ChangeNotifier
     let links: @Sendable () -> [Link]
     let logger: Logger
-    let secureCookies: Bool
+    /// Served beyond this machine, over TLS: only a kc'er with an account (`kcsync users add`)
+    /// gets in, cookies are `Secure`, and the browser is told to keep to HTTPS.
+    let network: Bool
+    var secureCookies: Bool { network }
+    let throttle = LoginThrottle()
     let library = WebPages.library(Templates.all)
 
     static let sessionCookie = "kcsync_school_session"
     static let loginCookie = "kcsync_school_login"
     static let sessionLifetime: Duration = .seconds(8 * 3600)
 
+    /// The pages of `replica`; `network` when they are served over TLS (see ``application``).
     public init(replica: KCReplica, notifier: ChangeNotifier, links: @escaping @Sendable () -> [Link] = { [] }, logger: Logger,
-                secureCookies: Bool = false) {
+                network: Bool = false) {
         self.replica = replica
         self.notifier = notifier
         self.links = links
         self.logger = logger
-        self.secureCookies = secureCookies
+        self.network = network
     }
 
-    /// The pages' HTTP server on `host:port`. Loopback only: the school's pages have no
-    /// accounts of their own yet, so a listener another machine can reach is refused.
-    public func application(host: String, port: Int, onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in })
-        throws(KCError) -> some ApplicationProtocol {
-        guard KCReplica.isLoopback(host) else {
-            throw KCError(.invalidInput, "De pagina's luisteren alleen op dit apparaat (127.0.0.1): buiten het apparaat zijn er nog geen schoolaccounts. Kies --web 127.0.0.1:8452.")
+    /// The pages' server on `host:port`. Without `tls` only on loopback, where whoever can read
+    /// the replica's directory logs in with a link (`kcsync open`). With `tls` (required for any
+    /// address another machine can reach) only kc'ers with an account get in, by name and
+    /// secret or by a link made for their account; such a listener is refused while the
+    /// replica has no account, since nobody could log in.
+    public static func application(replica: KCReplica, notifier: ChangeNotifier, links: @escaping @Sendable () -> [Link] = { [] }, logger: Logger,
+                                   host: String, port: Int, tls: TLSConfiguration? = nil,
+                                   onServerRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        guard tls != nil || KCReplica.isLoopback(host) else { throw SchoolWeb.needsTLS }
+        if tls != nil, replica.schoolAccounts().isEmpty {
+            throw KCError(.invalidInput, "Buiten dit apparaat logt een kc'er in met een eigen account, en deze replica heeft er nog geen. Maak er een met: kcsync users add NAAM")
         }
+        let pages = SchoolWeb(replica: replica, notifier: notifier, links: links, logger: logger, network: tls != nil)
         let router = Router(context: KCWebContext.self)
-        router.add(middleware: SecurityHeaders(tls: secureCookies))
-        register(on: router)
+        router.add(middleware: SecurityHeaders(tls: tls != nil))
+        pages.register(on: router)
         return Application(
             responder: HeadAsGet(base: router.buildResponder()),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: "kcsync-school"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port) },
             logger: logger)
     }
 
+    /// Why an address beyond this machine is refused without a certificate.
+    public static let needsTLS = KCError(.invalidInput, "Buiten dit apparaat serveert kcsync de pagina's alleen versleuteld: geef --web-cert en --web-key (een certificaat voor dit adres), of kies --web 127.0.0.1:8452.")
+
     func register(on router: Router<KCWebContext>) {
         router.add(middleware: SessionMiddleware<KCWebContext>(storage: ReplicaPersistDriver(store: replica.store), configuration: .init(
             sessionCookieParameters: .init(name: SchoolWeb.sessionCookie, path: "/", secure: secureCookies, sameSite: .lax),
             keyPrefix: KCReplica.sessionKeyPrefix, defaultSessionExpiration: SchoolWeb.sessionLifetime)))
-        router.add(middleware: SessionAuthenticator(context: KCWebContext.self) { (session: WebSession, _) in session.account })
+        // Over the network a session counts only while its account exists: looked up on every
+        // request, so removing the account (`kcsync users remove`) logs it out at once.
+        let replica = replica, network = network
+        router.add(middleware: SessionAuthenticator(context: KCWebContext.self) { (session: WebSession, _) in
+            !network || replica.schoolAccount(session.account) != nil ? session.account : nil
+        })
         router.get("/stijl.css") { _, _ in WebPages.stylesheetResponse() }
         router.get("/live.js") { _, _ in WebPages.liveScriptResponse() }
         router.get("/login") { request, _ in self.loginPage(code: WebPages.queryValue(request, "code")) }
         router.post("/login") { request, context in try await self.login(request, context: context) }
+        router.post("/login/wachtwoord") { request, context in try await self.loginWithSecret(request, context: context) }
 
         let pages = router.group().add(middleware: LoginRequired())
         pages.post("/uitloggen") { request, context in
@@ -120,13 +142,15 @@ public struct SchoolWeb: Sendable {
     // MARK: - Logging in
 
     /// The page a login link opens: a button for its kc'er (a GET spends nothing), or how to
-    /// get a link.
-    func loginPage(code: String?) -> Response {
-        struct View { var name: String?; var code: String; var token: String; var expired: Bool }
-        let name = code.flatMap { replica.loginCodeName($0) }
+    /// get a link; and where the replica has accounts, the form for name and secret.
+    func loginPage(code: String?, problem: String? = nil, status: HTTPResponse.Status? = nil) -> Response {
+        struct View { var name: String?; var code: String; var token: String; var expired: Bool; var accounts: Bool; var problem: String? }
+        let name = code.flatMap { replica.loginCodeName($0) }.flatMap { network && replica.schoolAccount($0) == nil ? nil : $0 }
         let token = WebPages.randomToken()
-        var response = WebPages.html(library.render(View(name: name, code: code ?? "", token: token, expired: code != nil && name == nil),
-                                                    withTemplate: "login") ?? "", status: code != nil && name == nil ? .unauthorized : .ok)
+        let expired = code != nil && name == nil
+        let view = View(name: name, code: code ?? "", token: token, expired: expired,
+                        accounts: network || !replica.schoolAccounts().isEmpty, problem: problem)
+        var response = render(view, "login", status: status ?? (expired ? .unauthorized : .ok))
         response.headers[values: .setCookie].append(loginCookie(token, maxAge: 600))
         return response
     }
@@ -135,22 +159,64 @@ public struct SchoolWeb: Sendable {
         "\(SchoolWeb.loginCookie)=\(token); Path=/login; Max-Age=\(maxAge); HttpOnly; SameSite=Strict\(secureCookies ? "; Secure" : "")"
     }
 
-    /// The login button's POST: the form's token must match the login cookie (a form posted
-    /// from elsewhere has none), and the code is spent.
-    func login(_ request: Request, context: KCWebContext) async throws -> Response {
-        struct Form: Decodable { var code: String; var token: String }
+    /// A login form's fields, if its token matches the login cookie (a form posted from
+    /// elsewhere has no such cookie: SameSite=Strict).
+    func loginForm<Form: Decodable>(_ request: Request, as type: Form.Type, token: (Form) -> String) async throws -> Form? {
         var request = request
         let body = try await request.collectBody(upTo: 4_096)
         guard let form = try? URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body)),
-              let cookie = request.cookies[SchoolWeb.loginCookie]?.value, WebPages.constantTimeEqual(form.token, String(cookie)) else {
+              let cookie = request.cookies[SchoolWeb.loginCookie]?.value, WebPages.constantTimeEqual(token(form), String(cookie)) else { return nil }
+        return form
+    }
+
+    /// The login button's POST: the code is spent. Over the network it counts only for an
+    /// existing account.
+    func login(_ request: Request, context: KCWebContext) async throws -> Response {
+        struct Form: Decodable { var code: String; var token: String }
+        guard let form = try await loginForm(request, as: Form.self, token: \.token) else {
             logger.notice("school login refused", metadata: ["address": "\(context.clientAddress)", "outcome": "csrf"])
-            return loginPage(code: nil).with(status: .forbidden)
+            return loginPage(code: nil, status: .forbidden)
         }
-        guard let name = replica.useLoginCode(form.code) else {
+        guard let name = replica.useLoginCode(form.code), !network || replica.schoolAccount(name) != nil else {
             logger.notice("school login refused", metadata: ["address": "\(context.clientAddress)", "outcome": "expired"])
             return loginPage(code: form.code)
         }
-        logger.notice("school login", metadata: ["account": "\(RemoteText.safe(name, limit: 80))", "address": "\(context.clientAddress)"])
+        logger.notice("school login", metadata: ["account": "\(RemoteText.safe(name, limit: 80))", "address": "\(context.clientAddress)", "outcome": "link"])
+        return startSession(name, context: context)
+    }
+
+    /// Name and secret of an account (`kcsync users add`): throttled per account and per
+    /// address, every attempt logged with both.
+    func loginWithSecret(_ request: Request, context: KCWebContext) async throws -> Response {
+        struct Form: Decodable { var naam: String; var wachtwoord: String; var token: String }
+        let address = context.clientAddress
+        guard let form = try await loginForm(request, as: Form.self, token: \.token) else {
+            logger.notice("school login refused", metadata: ["address": "\(address)", "outcome": "csrf"])
+            return loginPage(code: nil, problem: "Dit inlogscherm was verlopen. Vul uw naam en wachtwoord opnieuw in.", status: .forbidden)
+        }
+        let name = form.naam.trimmingCharacters(in: .whitespaces)
+        let logged = RemoteText.safe(name, limit: 80)
+        let keys = ["account:" + String(name.lowercased().prefix(80)), "address:" + address]
+        if let wait = throttle.wait(keys) {
+            logger.notice("school login refused", metadata: ["account": "\(logged)", "address": "\(address)", "outcome": "throttled"])
+            let minutes = Int((wait / 60).rounded(.up))
+            var response = loginPage(code: nil, problem: "Te veel mislukte pogingen. Probeer het over \(minutes) \(minutes == 1 ? "minuut" : "minuten") opnieuw.",
+                                     status: .tooManyRequests)
+            response.headers[.retryAfter] = "\(Int(wait.rounded(.up)))"
+            return response
+        }
+        guard let account = replica.authenticateSchoolAccount(name: name, secret: form.wachtwoord) else {
+            throttle.failed(keys)
+            logger.notice("school login refused", metadata: ["account": "\(logged)", "address": "\(address)", "outcome": "wrong"])
+            return loginPage(code: nil, problem: "Onjuiste naam of wachtwoord.", status: .unauthorized)
+        }
+        throttle.succeeded(keys)
+        logger.notice("school login", metadata: ["account": "\(logged)", "address": "\(address)", "outcome": "ok"])
+        return startSession(account.name, context: context)
+    }
+
+    /// A new session (a new id, whatever the browser had); the login cookie goes.
+    func startSession(_ name: String, context: KCWebContext) -> Response {
         context.sessions.createSession(WebSession(account: name, token: WebPages.randomToken()), expiresIn: SchoolWeb.sessionLifetime)
         var response = WebPages.seeOther("/")
         response.headers[values: .setCookie].append(loginCookie("", maxAge: 0))

@@ -40,9 +40,20 @@ enum Templates {
         {{/name}}
         {{^name}}
         {{#expired}}<p class="melding" role="alert">Deze inloglink is verlopen of al gebruikt.</p>{{/expired}}
+        {{#problem}}<p class="melding" role="alert">{{problem}}</p>{{/problem}}
+        {{#accounts}}
+        <form method="post" action="/login/wachtwoord">
+        <input type="hidden" name="token" value="{{token}}">
+        <p><label for="naam">Naam</label><br><input id="naam" name="naam" autocomplete="username" required></p>
+        <p><label for="wachtwoord">Wachtwoord</label><br><input id="wachtwoord" name="wachtwoord" type="password" autocomplete="current-password" required></p>
+        <p><button type="submit" id="inloggen-wachtwoord">Inloggen</button></p></form>
+        <p class="uitleg">Geen account? De ICT'er van de school maakt er een met <code>kcsync users add NAAM</code>.</p>
+        {{/accounts}}
+        {{^accounts}}
         <p>U logt in met een inloglink. Maak er een op de computer van deze replica met:</p>
         <p><code>kcsync open</code></p>
         <p class="uitleg">De link werkt één keer en tien minuten lang.</p>
+        {{/accounts}}
         {{/name}}
         </section>
         {{/main}}

@@ -62,3 +62,13 @@ extension ReplicaStore {
         }
     }
 }
+
+extension ReplicaStore {
+    /// Every live value whose key starts with `prefix`.
+    public func localValues(prefix: String, now: Date = Date()) throws(SyncError) -> [Data] {
+        try read { db in
+            try Data.fetchAll(db, sql: "SELECT value FROM localState WHERE instr(key, ?) = 1 AND (expires IS NULL OR expires > ?)",
+                              arguments: [prefix, now.timeIntervalSince1970])
+        }
+    }
+}

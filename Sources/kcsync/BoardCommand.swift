@@ -238,19 +238,9 @@ struct BoardCommand: AsyncParsableCommand {
             var logger = Logger(label: "kcsync.board")
             logger.logLevel = .info
             let registry = bootstrapMetrics()
-            var tls: TLSConfiguration?
-            switch (tlsCert, tlsKey) {
-            case (nil, nil): tls = nil
-            case (let cert?, let key?):
-                do {
-                    let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
-                    tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-                } catch {
-                    FileHandle.standardError.write(Data("kcsync: Het certificaat of de sleutel voor TLS kon niet worden gelezen (\(error)).\n".utf8))
-                    throw ExitCode(1)
-                }
-            default:
-                FileHandle.standardError.write(Data("kcsync: Geef --tls-cert en --tls-key samen.\n".utf8))
+            let tls: TLSConfiguration?
+            do { tls = try serverTLS(certificate: tlsCert, key: tlsKey, options: ("--tls-cert", "--tls-key")) } catch {
+                FileHandle.standardError.write(Data("kcsync: \(error.message)\n".utf8))
                 throw ExitCode(1)
             }
             let scheme = tls == nil ? "ws" : "wss"

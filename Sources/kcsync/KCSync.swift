@@ -18,7 +18,7 @@ struct KCSync: AsyncParsableCommand {
             Exit codes: 0 done, 1 refused or failed (message on stderr), 64 usage error.
             """,
         subcommands: [Init.self, NoteCommand.self, AgreementCommand.self, TrendCommand.self, AdviceCommand.self, Conflicts.self, Erase.self, RetentionCommand.self, Status.self,
-                      KeyCommand.self, ConfigCommand.self, SyncCommand.self, DaemonCommand.self, OpenCommand.self, PeerCommand.self, BoardCommand.self, Demo.self]
+                      KeyCommand.self, ConfigCommand.self, SyncCommand.self, DaemonCommand.self, OpenCommand.self, UsersCommand.self, PeerCommand.self, BoardCommand.self, Demo.self]
     )
 
     /// Runs the command; when it wrote to the replica and a daemon runs, tells the daemon

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KCModel
 import KCReplica
+import NIOSSL
 import SyncCore
 import SyncStore
 
@@ -141,4 +142,23 @@ func readBody(_ body: String?, file: String?) throws -> String? {
         return text
     }
     return body
+}
+
+/// The TLS configuration of a server from a PEM certificate chain and key given together
+/// (`--tls-cert`/`--tls-key` of the board, `--web-cert`/`--web-key` of the pages), or nil
+/// when neither is given.
+func serverTLS(certificate: String?, key: String?, options: (String, String)) throws(KCError) -> TLSConfiguration? {
+    switch (certificate, key) {
+    case (nil, nil):
+        return nil
+    case (let certificate?, let key?):
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+            return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        } catch {
+            throw KCError(.invalidInput, "Het certificaat of de sleutel voor TLS kon niet worden gelezen (\(error)).")
+        }
+    default:
+        throw KCError(.invalidInput, "Geef \(options.0) en \(options.1) samen.")
+    }
 }

@@ -4,6 +4,7 @@ import Metrics
 import Prometheus
 import KCModel
 import KCReplica
+import SchoolWeb
 import Logging
 import SchoolDaemon
 import ServiceLifecycle
@@ -160,7 +161,9 @@ struct DaemonCommand: AsyncParsableCommand {
     @OptionGroup var options: ReplicaOptions
     @Option(help: "Accept sessions from peers of this school on HOST:PORT, e.g. 192.168.1.20:8451 (TLS 1.3, peers authenticated by their keys; they connect with wss://); a bare PORT listens on 127.0.0.1 only.") var listen: String?
     @Flag(help: "Serve TLS on a loopback listener too (always on for any other address).") var tls = false
-    @Option(help: "Serve the kc'er's pages on HOST:PORT (loopback only; 'uit' for none). Log in with 'kcsync open'.") var web = "127.0.0.1:8452"
+    @Option(help: "Serve the kc'er's pages on HOST:PORT ('uit' for none). On loopback log in with 'kcsync open'; any other address needs --web-cert and --web-key and accounts ('kcsync users add').") var web = "127.0.0.1:8452"
+    @Option(help: "Serve the pages over HTTPS with this PEM certificate chain (with --web-key); required beyond loopback.") var webCert: String?
+    @Option(help: "The PEM private key for --web-cert.") var webKey: String?
 
     func run() async throws {
         try await reporting { try await serve() }
@@ -177,9 +180,15 @@ struct DaemonCommand: AsyncParsableCommand {
             if tls { listenAddress?.tls = true }
         }
         var webAddress: SchoolDaemon.Listen?
+        let webTLS = try serverTLS(certificate: webCert, key: webKey, options: ("--web-cert", "--web-key"))
         if !["uit", "off", "none"].contains(web.lowercased()) {
-            guard let parsed = SchoolDaemon.Listen(web), KCReplica.isLoopback(parsed.host) else {
-                throw KCError(.invalidInput, "'\(web)' kan niet voor de pagina's: ze luisteren alleen op dit apparaat, bijvoorbeeld --web 127.0.0.1:8452 (of --web uit).")
+            guard let parsed = SchoolDaemon.Listen(web) else {
+                throw KCError(.invalidInput, "'\(web)' is geen adres voor de pagina's; gebruik HOST:POORT, bijvoorbeeld --web 127.0.0.1:8452 (of --web uit).")
+            }
+            // Checked before anything listens: beyond this machine only over TLS, with accounts.
+            guard webTLS != nil || KCReplica.isLoopback(parsed.host) else { throw SchoolWeb.needsTLS }
+            if webTLS != nil && replica.schoolAccounts().isEmpty {
+                throw KCError(.invalidInput, "Buiten dit apparaat logt een kc'er in met een eigen account, en deze replica heeft er nog geen. Maak er een met: kcsync users add NAAM")
             }
             webAddress = parsed
         }
@@ -189,10 +198,10 @@ struct DaemonCommand: AsyncParsableCommand {
         var logger = Logger(label: "kcsync.daemon")
         logger.logLevel = .info
         let registry = bootstrapMetrics()
-        let services = try SchoolDaemon.services(replica: replica, listen: listenAddress, web: webAddress, logger: logger, metrics: registry, onListening: { port in
+        let services = try SchoolDaemon.services(replica: replica, listen: listenAddress, web: webAddress, webTLS: webTLS, logger: logger, metrics: registry, onListening: { port in
             if let port { FileHandle.standardOutput.write(Data("Luistert naar peers op poort \(port)\n".utf8)) }
         }, onWeb: { url in
-            FileHandle.standardOutput.write(Data("Pagina's op \(url)/ (inloggen: kcsync open)\n".utf8))
+            FileHandle.standardOutput.write(Data("Pagina's op \(url)/ (inloggen: \(webTLS == nil ? "kcsync open" : "met een account, of kcsync open --name ACCOUNT"))\n".utf8))
         })
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -272,9 +281,15 @@ struct OpenCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let replica = try options.open()
-            let code = try replica.makeLoginCode(for: defaultAuthor(name))
             let saved = StatusFile.read(directory: replica.directory)
             let running = saved.map { !$0.writerIsGone && $0.pid != nil && $0.web != nil } ?? false
+            let author = defaultAuthor(name)
+            // Pages served beyond this machine let in accounts only: a link for another name
+            // would not work there, so it is not made.
+            if running, saved!.web!.hasPrefix("https:"), replica.schoolAccount(author) == nil {
+                throw KCError(.notFound, "De pagina's staan open voor het netwerk, en daar logt alleen een account in; '\(author)' is er geen. Kies --name ACCOUNT (zie kcsync users list) of maak het met: kcsync users add \(author)")
+            }
+            let code = try replica.makeLoginCode(for: replica.schoolAccount(author)?.name ?? author)
             let base = running ? saved!.web! : "http://127.0.0.1:8452"
             let link = "\(base)/login?code=\(code)"
             if options.json {

@@ -36,15 +36,15 @@ import Testing
         if arguments[1] == "1234" { #expect(result.err.contains("geen geldig BRIN-nummer")) }
     }
 
-    /// The pages have no school accounts yet: an address another machine could reach is refused
-    /// before anything listens, and a loopback one is not.
+    /// Beyond this machine the pages are served only over TLS: an address another machine could
+    /// reach without --web-cert is refused before anything listens, and so is one that is no address.
     @Test(arguments: ["0.0.0.0:8452", "192.168.1.20:8452", "[::]:8452", "geen-adres"])
-    func thePagesRefuseAnAddressBeyondThisMachine(address: String) throws {
+    func thePagesRefuseAnAddressBeyondThisMachineWithoutTLS(address: String) throws {
         let cli = try CLI()
         #expect(try cli.run("init", "--school", "12AB", "--board", "41234").status == 0)
         let result = try cli.run("daemon", "--web", address)
         #expect(result.status == 1, "\(result.out) \(result.err)")
-        #expect(result.err.contains("alleen op dit apparaat"), "\(result.err)")
+        #expect(result.err.contains(address == "geen-adres" ? "geen adres" : "alleen versleuteld"), "\(result.err)")
     }
 
     @Test func aMissingReplicaIsReportedInDutch() throws {
