@@ -5,7 +5,7 @@ public import SyncCore
 /// (`school`, `source`, a reaction's `advice`) are immutable: set at creation, never changed.
 public enum KCSchemas {
     /// Notitie: a kc'er's note, in one of the three roles.
-    public static let note = RecordSchema(name: "note", version: 2, fields: [
+    public static let note = RecordSchema(name: "note", version: 3, fields: [
         FieldSchema("school", .register(.text), immutable: true),
         FieldSchema("author", .register(.text)),
         FieldSchema("role", .register(.text)),
@@ -27,10 +27,13 @@ public enum KCSchemas {
         FieldSchema("source", .register(.id), immutable: true),
         // The note a redaction made this one from (`kcsync note redact`); the old one is erased.
         FieldSchema("replaces", .register(.id)),
+        // Who wrote each edit: every edit adds its kc'er with the edit's own stamp, so a
+        // conflict shows whose each value is. Stays at school.
+        FieldSchema("editors", .set(.text)),
     ], provenance: "source", searchable: ["title", "body", "tags"])
 
     /// Afspraak: who does what, and when.
-    public static let agreement = RecordSchema(name: "agreement", fields: [
+    public static let agreement = RecordSchema(name: "agreement", version: 2, fields: [
         FieldSchema("school", .register(.text), immutable: true),
         FieldSchema("title", .register(.text)),
         FieldSchema("description", .text),
@@ -46,6 +49,7 @@ public enum KCSchemas {
         FieldSchema("visibility", .register(.text)),
         FieldSchema("boardCopy", .register(.id)),
         FieldSchema("source", .register(.id), immutable: true),
+        FieldSchema("editors", .set(.text)),
     ], provenance: "source")
 
     /// Trendanalyse: aggregated indicators of one school × subject × period × group, never pupil rows.

@@ -109,8 +109,9 @@ extension KCReplica {
     /// Today's day number, as this replica sees it.
     public var todayDay: Int32 { today() }
 
-    /// Sets status and outcome, in the board copy too when shared.
-    public func updateAgreement(_ id: EntityID, status: AgreementStatus?, outcome: String?) throws(KCError) -> Agreement {
+    /// Sets status and outcome, in the board copy too when shared; `editor` is the kc'er who
+    /// does it (kept at school, for the conflicts page).
+    public func updateAgreement(_ id: EntityID, status: AgreementStatus?, outcome: String?, editor: String? = nil) throws(KCError) -> Agreement {
         let current = try agreement(id)
         guard !current.deleted else { throw KCError(.refused, "Deze afspraak is verwijderd.") }
         guard status != nil || outcome != nil else {
@@ -124,7 +125,10 @@ extension KCReplica {
         }
         try perform("de afspraak bij te werken") { () throws(SyncError) in
             try store.transaction { tx throws(SyncError) in
-                try tx.change(in: schoolScope) { b throws(SyncError) in try write(id, &b) }
+                try tx.change(in: schoolScope) { b throws(SyncError) in
+                    try write(id, &b)
+                    if let editor { try KCReplica.stampEditor(editor, of: id, type: KCReplica.agreementType, in: &b) }
+                }
                 if let copy = current.boardCopy {
                     try tx.change(in: boardScope) { b throws(SyncError) in try write(copy, &b) }
                 }

@@ -11,6 +11,11 @@ public struct OpenConflict: Sendable {
         public var value: Value
         /// The replica that wrote it (its id's last 8 hex digits).
         public var replica: String
+        /// Whether that replica is this one.
+        public var here: Bool
+        /// The kc'er who wrote it, when the edit said (every edit on the pages and by the
+        /// command does; older ones did not).
+        public var author: String?
         /// When, by the writer's clock (seconds since 1970).
         public var at: UInt64
     }
@@ -33,18 +38,29 @@ extension KCReplica {
             let ids = try perform("de conflicten te lezen") { () throws(SyncError) in try store.entityIDs(type: type, in: schoolScope) }
             for id in ids {
                 guard let state = try state(id, type: type, in: schoolScope), !state.isDeleted else { continue }
-                for field in state.conflictedFields {
+                // Who wrote which change: the editors set's tags carry each edit's stamp.
+                var editors: [Stamp: String] = [:]
+                for (name, tags) in state.sets["editors"]?.tags ?? [:] {
+                    for tag in tags { if let name = name.text { editors[Stamp(replica: tag.replica, timestamp: tag.timestamp)] = name } }
+                }
+                for field in state.conflictedFields where field != "editors" {
                     guard let register = state.registers[field] else { continue }
                     out.append(OpenConflict(
                         record: id, type: type, title: state.value(of: "title")?.text ?? "", field: field,
-                        sides: register.heads.map { OpenConflict.Side(value: $0.value, replica: String($0.stamp.replica.hex.suffix(8)),
-                                                                     at: $0.stamp.timestamp.millis / 1000) },
+                        sides: register.heads.map {
+                            OpenConflict.Side(value: $0.value, replica: String($0.stamp.replica.hex.suffix(8)), here: $0.stamp.replica == store.replicaID,
+                                              author: editors[Stamp(replica: $0.stamp.replica, timestamp: $0.stamp.timestamp)],
+                                              at: $0.stamp.timestamp.millis / 1000)
+                        },
                         choosable: KCReplica.resolvable(type: type, field: field)))
                 }
             }
         }
         return out
     }
+
+    /// A change's identity as its ops' stamps carry it.
+    private struct Stamp: Hashable { var replica: ReplicaID; var timestamp: Timestamp }
 
     /// The fields the pages resolve: those a note's edit or an afspraak's update writes, which
     /// carry the board copy and its privacy check along.
@@ -57,7 +73,7 @@ extension KCReplica {
     /// same time, over all of them (and into the board copy, when shared, under the same
     /// rules as an edit). A conflict that is gone already, or a value that was not one of its
     /// sides, is refused and nothing changes.
-    public func resolveConflict(_ id: EntityID, type: String, field: String, choose value: Value) throws(KCError) {
+    public func resolveConflict(_ id: EntityID, type: String, field: String, choose value: Value, editor: String? = nil) throws(KCError) {
         guard let state = try state(id, type: type, in: schoolScope), let register = state.registers[field], register.isConflicted else {
             throw KCError(.refused, "Dit conflict is al opgelost (hier of op een andere replica); er is niets veranderd.")
         }
@@ -69,10 +85,11 @@ extension KCReplica {
         }
         if type == KCReplica.agreementType {
             guard let status = value.text.flatMap(AgreementStatus.init(rawValue:)) else { throw KCError(.invalidInput, "Geen geldige status.") }
-            _ = try updateAgreement(id, status: status, outcome: nil)
+            _ = try updateAgreement(id, status: status, outcome: nil, editor: editor)
             return
         }
         var edit = NoteEdit()
+        edit.editor = editor
         switch field {
         case "title": edit.title = value.text
         case "role": edit.role = value.text.flatMap(KCRole.init(rawValue:))

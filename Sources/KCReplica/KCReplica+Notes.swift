@@ -47,6 +47,8 @@ public struct NoteDraft: Sendable {
 /// A change to a note: only the fields set are written. A new body is written as a text edit
 /// (the changed middle only), so concurrent edits of other parts survive.
 public struct NoteEdit: Sendable {
+    /// The kc'er who makes the edit (kept at school with the edit's stamp, for the conflicts page).
+    public var editor: String?
     /// New title, if it changes.
     public var title: String?
     /// New body, if it changes.
@@ -193,7 +195,10 @@ extension KCReplica {
         }
         try perform("de notitie te bewerken") { () throws(SyncError) in
             try store.transaction { tx throws(SyncError) in
-                try tx.change(in: schoolScope) { b throws(SyncError) in try KCReplica.write(edit, to: id, in: &b) }
+                try tx.change(in: schoolScope) { b throws(SyncError) in
+                    try KCReplica.write(edit, to: id, in: &b)
+                    if let editor = edit.editor { try KCReplica.stampEditor(editor, of: id, type: KCReplica.noteType, in: &b) }
+                }
                 if let copy = current.boardCopy {
                     try tx.change(in: boardScope) { b throws(SyncError) in try KCReplica.write(edit, to: copy, in: &b) }
                 }
@@ -240,6 +245,13 @@ extension KCReplica {
         if let subject = edit.subject { set("subject", .text(subject.rawValue)) }
         if let sensitive = edit.sensitive { set("sensitive", .boolean(sensitive)) }
         if let category = edit.category { set("category", .text(category.rawValue)) }
+    }
+
+    /// Records who wrote this change of a record at school.
+    static func stampEditor(_ editor: String, of id: EntityID, type: String, in b: inout ChangeBuilder) throws(SyncError) {
+        let name = editor.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { return }
+        try b.addStamped(.text(String(name.prefix(80))), to: "editors", of: id, type: type)
     }
 
     static func write(_ edit: NoteEdit, to id: EntityID, in b: inout ChangeBuilder) throws(SyncError) {

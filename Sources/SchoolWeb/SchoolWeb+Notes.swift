@@ -240,6 +240,7 @@ extension SchoolWeb {
             }
             let parsed = try parse(fields)
             var edit = NoteEdit()
+            edit.editor = context.identity
             if parsed.title != current.title { edit.title = parsed.title }
             if merged != current.body { edit.body = merged }
             if parsed.role != current.role { edit.role = parsed.role }
@@ -291,21 +292,24 @@ extension SchoolWeb {
 
     func conflicts(_ context: KCWebContext, notice: String? = nil, problem: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
         struct Side {
-            var value: String; var replica: String; var at: String; var shown: Bool; var choosable: Bool; var index: Int
+            var value: String; var author: String; var replica: String; var at: String; var shown: Bool; var choosable: Bool; var index: Int
             var token: String; var record: String; var type: String; var field: String
         }
         struct Row { var key: String; var kind: String; var href: String; var title: String; var field: String; var sides: [Side] }
         struct View { var page: Frame; var conflicts: [Row]; var notice: String?; var problem: String? }
         do throws(KCError) {
             let token = context.sessions.session?.token ?? ""
-            let formatter = ISO8601DateFormatter()
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "nl_NL")
+            formatter.dateFormat = "d MMMM yyyy, HH:mm"
             let rows = try replica.openConflicts().map { conflict in
                 let note = conflict.type == KCReplica.noteType
                 return Row(
                     key: "\(conflict.record.hex)-\(conflict.field)", kind: note ? "Notitie" : "Afspraak",
                     href: note ? "/notities/\(conflict.record.hex)" : "/afspraken", title: conflict.title, field: conflict.field,
                     sides: conflict.sides.enumerated().map { index, side in
-                        Side(value: SchoolWeb.shown(side.value), replica: side.replica,
+                        Side(value: SchoolWeb.shown(side.value), author: side.author ?? "onbekend",
+                             replica: side.here ? "deze replica" : "replica …\(side.replica)",
                              at: formatter.string(from: Date(timeIntervalSince1970: TimeInterval(side.at))), shown: index == conflict.sides.count - 1,
                              choosable: conflict.choosable, index: index, token: token, record: conflict.record.hex, type: conflict.type, field: conflict.field)
                     })
@@ -342,7 +346,7 @@ extension SchoolWeb {
                   conflict.sides.indices.contains(index), SchoolWeb.shown(conflict.sides[index].value) == fields["waarde"] else {
                 throw KCError(.refused, "Dit conflict is intussen veranderd of al opgelost; kijk opnieuw. Er is niets veranderd.")
             }
-            try replica.resolveConflict(id, type: type, field: field, choose: conflict.sides[index].value)
+            try replica.resolveConflict(id, type: type, field: field, choose: conflict.sides[index].value, editor: context.identity)
             notifier.notify(replica.schoolScope)
             notifier.notify(replica.boardScope)
             return conflicts(context, notice: "Opgelost: \(conflict.title) · \(field) is nu \(SchoolWeb.shown(conflict.sides[index].value)), op elke replica.")

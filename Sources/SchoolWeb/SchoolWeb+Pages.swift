@@ -176,7 +176,7 @@ extension SchoolWeb {
         do throws(KCError) {
             guard let id = context.parameters.get("id").flatMap({ EntityID(hex: $0) }) else { throw KCError(.notFound, "Deze afspraak bestaat niet.") }
             guard let status = fields["status"].flatMap(AgreementStatus.init(rawValue:)) else { throw KCError(.invalidInput, "Kies een status.") }
-            let agreement = try replica.updateAgreement(id, status: status, outcome: nil)
+            let agreement = try replica.updateAgreement(id, status: status, outcome: nil, editor: context.identity)
             notifier.notify(replica.schoolScope)
             notifier.notify(replica.boardScope)
             return agreements(context, notice: "\(agreement.title): \(agreement.status.label).")

@@ -244,8 +244,8 @@ enum Templates {
         {{^conflicts}}<p>Geen open conflicten.</p>{{/conflicts}}
         {{#conflicts}}
         <section aria-labelledby="conflict-{{key}}"><h3 id="conflict-{{key}}">{{kind}} <a href="{{href}}">{{title}}</a> · veld {{field}}</h3>
-        <table><thead><tr><th scope="col">Waarde</th><th scope="col">Geschreven op replica</th><th scope="col">Tijd</th><th scope="col"><span class="overslaan">Kiezen</span></th></tr></thead><tbody>
-        {{#sides}}<tr><td>{{value}}{{#shown}} <span class="label">nu getoond</span>{{/shown}}</td><td>{{replica}}</td><td>{{at}}</td>
+        <table><thead><tr><th scope="col">Waarde</th><th scope="col">Door</th><th scope="col">Op</th><th scope="col">Tijd</th><th scope="col"><span class="overslaan">Kiezen</span></th></tr></thead><tbody>
+        {{#sides}}<tr><td>{{value}}{{#shown}} <span class="label">nu getoond</span>{{/shown}}</td><td>{{author}}</td><td>{{replica}}</td><td>{{at}}</td>
         <td>{{#choosable}}<form method="post" action="/conflicten"><input type="hidden" name="token" value="{{token}}"><input type="hidden" name="record" value="{{record}}"><input type="hidden" name="type" value="{{type}}"><input type="hidden" name="veld" value="{{field}}"><input type="hidden" name="keuze" value="{{index}}"><input type="hidden" name="waarde" value="{{value}}"><button type="submit" aria-label="Kies {{value}}">Kies deze</button></form>{{/choosable}}</td></tr>{{/sides}}
         </tbody></table></section>
         {{/conflicts}}

@@ -63,6 +63,13 @@ public struct ChangeBuilder: ~Copyable {
         try append(RecordOperation(field: field, kind: .add(element)), to: entity, type: type)
     }
 
+    /// Adds `element` to a set field with a tag of this change even when the set holds it
+    /// already: a set that records who wrote which change, since each tag carries the stamp of
+    /// the change that added it.
+    public mutating func addStamped(_ element: Value, to field: String, of entity: EntityID, type: String) throws(SyncError) {
+        try append(RecordOperation(field: field, kind: .add(element)), to: entity, type: type)
+    }
+
     /// Removes an element from a set field (the tags seen here; a concurrent add wins).
     public mutating func remove(_ element: Value, from field: String, of entity: EntityID, type: String) throws(SyncError) {
         let tags = try current(entity, type: type).sets[field]?.liveTags(of: element) ?? []

@@ -117,7 +117,7 @@ extension AgreementCommand {
             try reporting {
                 let replica = try options.open()
                 let agreement = try replica.updateAgreement(try replica.resolve(id, type: "agreement", label: "afspraak"),
-                                                            status: newStatus, outcome: outcome)
+                                                            status: newStatus, outcome: outcome, editor: defaultAuthor(nil))
                 if options.json { try printJSON(AgreementView(agreement, today: replica.todayDay)) } else {
                     print("Afspraak bijgewerkt: \(AgreementCommand.describe(agreement, today: replica.todayDay))")
                 }

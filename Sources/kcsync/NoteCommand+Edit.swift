@@ -27,6 +27,7 @@ extension NoteCommand {
 
         func run() throws {
             var edit = NoteEdit()
+            edit.editor = defaultAuthor(nil)
             edit.title = title
             edit.body = try readBody(body, file: bodyFile)
             edit.role = try role.map(parseRole)

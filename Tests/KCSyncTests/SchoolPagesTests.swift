@@ -186,13 +186,18 @@ import Testing
         #expect(try await EndToEndTests.eventually(15) { try browser.source().contains("Klassenbezoek vanaf de laptop") }, "\(log())")
         #expect(try browser.url() == base + "/notities")
 
-        // A conflict: the desk and the laptop retitle the same note at the same time.
-        try kc("note", "edit", onLaptop, "--title", "Titel van de laptop", "--data", laptop)
+        // A conflict: Bram at the laptop and Anne at the desk retitle the same note at the same
+        // time; the page shows each value with who wrote it, where and when.
+        #expect(try cli.run(["note", "edit", onLaptop, "--title", "Titel van de laptop", "--data", laptop],
+                            environment: ["KCSYNC_AUTHOR": "Bram Jansen"]).status == 0)
         try kc("note", "edit", onLaptop, "--title", "Titel van het bureau", "--data", desk)
         try kc("sync", "--data", laptop)
         try browser.open(base + "/conflicten")
         page = try browser.source()
         #expect(page.contains("Titel van de laptop") && page.contains("Titel van het bureau"), "\(page.suffix(2000))")
+        let rows = page.components(separatedBy: "<tr>")
+        #expect(rows.contains { $0.contains("Titel van de laptop") && $0.contains("Bram Jansen") && $0.contains("replica …") }, "\(page.suffix(2000))")
+        #expect(rows.contains { $0.contains("Titel van het bureau") && $0.contains("Anne de Vries") && $0.contains("deze replica") }, "\(page.suffix(2000))")
         try accessible("Conflicten")
         try browser.click("button[aria-label='Kies Titel van de laptop']")
         #expect(try await EndToEndTests.eventually(30) { try browser.source().contains("Opgelost:") }, "\(((try? browser.source()) ?? "").suffix(2000))")
