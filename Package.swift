@@ -27,6 +27,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -76,7 +77,7 @@ let package = Package(
         ),
         .target(
             name: "KCModel",
-            dependencies: ["SyncCore", .product(name: "CSV", package: "CSV.swift")],
+            dependencies: ["SyncCore", .product(name: "CSV", package: "CSV.swift"), .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: upcoming
         ),
         .target(
@@ -258,7 +259,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KCSyncTests",
-            dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "KCModel", "KCReplica", "SyncTestKit", "kcsync"],
+            dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "KCModel", "KCReplica", "SyncTestKit", "kcsync",
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: upcoming
         ),
     ]

@@ -14,9 +14,11 @@ enum DataDirectory {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         for name in names {
             let path = directory.appendingPathComponent(name).path
-            var info = stat()
-            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG || (info.st_mode & S_IFMT) == S_IFSOCK else { continue }
-            if info.st_mode & 0o077 != 0 { _ = chmod(path, 0o600) }
+            // Not followed: a link in the directory is left as it is.
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let type = attributes[.type] as? FileAttributeType, type == .typeRegular || type == .typeSocket,
+                  let permissions = attributes[.posixPermissions] as? Int else { continue }
+            if permissions & 0o077 != 0 { _ = chmod(path, 0o600) }
         }
     }
 
