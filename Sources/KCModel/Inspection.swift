@@ -1,3 +1,5 @@
+public import SyncCore
+
 /// The Inspectie's two indicators for a school's groep 8 results, as it judges them
 /// (onderwijsinspectie.nl, "Hoe zijn de signaleringswaarden bepaald?"; Regeling
 /// leerresultaten PO 2020, Stcrt. 2019, 69886, changed by Stcrt. 2023, 27547):
@@ -155,5 +157,90 @@ public enum InspectionModel {
     public static func describeMargin(_ margin: Double) -> String {
         let text = percent(margin).dropLast()
         return (margin >= 0 ? "+" : "") + text + " procentpunt"
+    }
+}
+
+/// What the board's import of the Inspectie's file says of one school (an
+/// `inspectionProfile` record of the board scope).
+public struct InspectionProfile: Sendable, Equatable {
+    public var id: EntityID
+    /// The school's BRIN.
+    public var school: String
+    public var vestiging: String
+    public var name: String
+    /// The school year of the file, `2025-2026`.
+    public var schoolYear: String?
+    public var schoolWeight: Double?
+    public var weightCategory: String?
+    public var threshold1S2F: Double?
+    /// The Inspectie's own weighted three-year averages and outcomes, as its file says.
+    public var published1F: Double?
+    public var published1S2F: Double?
+    public var outcome1F: String?
+    public var outcome1S2F: String?
+    /// Vergelijkbare scholen: the averages of schools in the same category in the file.
+    public var similar1F: Double?
+    public var similar1S2F: Double?
+    public var similarSchools: Int?
+
+    public init?(id: EntityID, state: EntityState) {
+        guard !state.isDeleted else { return nil }
+        let r = FieldReader(state: state)
+        guard let about = r.text("about"), Scope.isValidBRIN(about) else { return nil }
+        self.id = id
+        school = about
+        vestiging = r.text("vestiging") ?? "00"
+        name = r.text("name") ?? ""
+        schoolYear = r.text("schoolYear")
+        schoolWeight = r.real("schoolWeight")
+        weightCategory = r.text("weightCategory")
+        threshold1S2F = r.real("threshold1S2F")
+        published1F = r.real("published1F")
+        published1S2F = r.real("published1S2F")
+        outcome1F = r.text("outcome1F")
+        outcome1S2F = r.text("outcome1S2F")
+        similar1F = r.real("similar1F")
+        similar1S2F = r.real("similar1S2F")
+        similarSchools = r.integer("similarSchools").map { Int($0) }
+    }
+
+    /// The Inspectie's published value of an indicator.
+    public func published(_ indicator: InspectionIndicator) -> Double? { indicator == .percent1F ? published1F : published1S2F }
+    /// The Inspectie's outcome of an indicator, as its file words it.
+    public func outcome(_ indicator: InspectionIndicator) -> String? { indicator == .percent1F ? outcome1F : outcome1S2F }
+    /// The average of similar schools for an indicator.
+    public func similar(_ indicator: InspectionIndicator) -> Double? { indicator == .percent1F ? similar1F : similar1S2F }
+}
+
+/// A school's indicator as shared with the board (an `inspectionIndicator` record).
+public struct SharedIndicator: Sendable, Equatable, Codable {
+    public var school: String
+    public var indicator: InspectionIndicator
+    public var throughYear: Int
+    /// Nil when withheld (a year behind it had fewer than 10 pupils).
+    public var value: Double?
+    public var band: PupilsBand?
+    public var years: Int
+    public var complete: Bool
+
+    public init?(state: EntityState) {
+        guard !state.isDeleted else { return nil }
+        let r = FieldReader(state: state)
+        guard let school = r.text("school"), let indicator = r.text("indicator").flatMap(InspectionIndicator.init(rawValue:)),
+              let year = r.integer("throughYear") else { return nil }
+        self.school = school
+        self.indicator = indicator
+        throughYear = Int(year)
+        value = r.text("suppression") == nil ? r.real("value") : nil
+        band = r.text("pupilsBand").flatMap(PupilsBand.init(rawValue:))
+        years = Int(r.integer("years") ?? 0)
+        complete = r.bool("complete")
+    }
+
+    /// The result as the board judges it with the school's signaleringswaarde.
+    public func judged(threshold1S2F: Double?) -> IndicatorResult {
+        InspectionModel.judged(IndicatorResult(indicator: indicator, throughYear: throughYear, value: value,
+                                               threshold: indicator == .percent1F ? InspectionFloor.percent1F : threshold1S2F,
+                                               outcome: nil, margin: nil, years: [], missingYears: []))
     }
 }

@@ -96,7 +96,46 @@ public enum KCSchemas {
     ])
 
     /// Every kc record type.
-    public static let all = [note, agreement, trendAnalysis, trendAdvice, adviceResponse]
+    /// Inspectieprofiel: what the Inspectie's open-data file says of one school (schoolweging,
+    /// category, 1S/2F signaleringswaarde, its own three-year figures, and the averages of
+    /// schools in the same category). Written by the board only (`school` is empty), read by
+    /// every school of the board.
+    public static let inspectionProfile = RecordSchema(name: "inspectionProfile", fields: [
+        FieldSchema("school", .register(.text), immutable: true),
+        FieldSchema("about", .register(.text), immutable: true),
+        FieldSchema("vestiging", .register(.text)),
+        FieldSchema("name", .register(.text)),
+        FieldSchema("schoolYear", .register(.text)),
+        FieldSchema("schoolWeight", .register(.real)),
+        FieldSchema("weightCategory", .register(.text)),
+        FieldSchema("threshold1S2F", .register(.real)),
+        FieldSchema("published1F", .register(.real)),
+        FieldSchema("published1S2F", .register(.real)),
+        FieldSchema("outcome1F", .register(.text)),
+        FieldSchema("outcome1S2F", .register(.text)),
+        FieldSchema("similar1F", .register(.real)),
+        FieldSchema("similar1S2F", .register(.real)),
+        FieldSchema("similarSchools", .register(.integer)),
+    ])
+
+    /// Inspectie-indicator: a school's own three-year indicator as kcsync computed it from its
+    /// groep 8 figures, shared with the board: a value and a band of pupils, never n, and no
+    /// value at all when a year behind it had fewer than 10 pupils.
+    public static let inspectionIndicator = RecordSchema(name: "inspectionIndicator", fields: [
+        FieldSchema("school", .register(.text), immutable: true),
+        FieldSchema("indicator", .register(.text), immutable: true),
+        FieldSchema("throughYear", .register(.integer)),
+        FieldSchema("value", .register(.real)),
+        FieldSchema("pupilsBand", .register(.text)),
+        FieldSchema("years", .register(.integer)),
+        FieldSchema("complete", .register(.boolean)),
+        FieldSchema("suppression", .register(.text)),
+    ])
+
+    public static let all = [note, agreement, trendAnalysis, trendAdvice, adviceResponse, inspectionProfile, inspectionIndicator]
+
+    /// Types only the board may write in its scope, whoever relays them.
+    public static let boardOnly: Set<String> = [inspectionProfile.name]
 
     /// The fields a record of each type may carry in a board scope: an allow-list, so a field
     /// that is not named never leaves the school (a note's `subjectRef` and `participants`,
@@ -112,5 +151,7 @@ public enum KCSchemas {
                              "nationalAverage", "interpretation", "actions", "visibility", "source"],
         trendAdvice.name: Set(trendAdvice.fields.map(\.name)),
         adviceResponse.name: Set(adviceResponse.fields.map(\.name)),
+        inspectionProfile.name: Set(inspectionProfile.fields.map(\.name)),
+        inspectionIndicator.name: Set(inspectionIndicator.fields.map(\.name)),
     ]
 }

@@ -91,6 +91,31 @@ public enum PrivacyPolicy {
             if suppression == .smallCell && !(state.text(of: "interpretation").isEmpty && state.text(of: "actions").isEmpty) { return .smallCell }
         case KCSchemas.adviceResponse.name:
             guard canonical("reaction", AdviceReaction.allCases.map(\.rawValue)) else { return .notCanonical }
+        case KCSchemas.inspectionProfile.name:
+            // Remote numbers are checked before anyone shows or compares them.
+            for field in ["schoolWeight", "threshold1S2F", "published1F", "published1S2F", "similar1F", "similar1S2F"] {
+                guard let value = state.value(of: field), value != .null else { continue }
+                guard case .real(let number) = value, number.isFinite, (0...100).contains(number) else { return .notCanonical }
+            }
+            if let about = text("about"), !Scope.isValidBRIN(about) { return .notCanonical }
+            if let count = state.value(of: "similarSchools"), count != .null {
+                guard case .integer(let n) = count, (0...100_000).contains(n) else { return .notCanonical }
+            }
+        case KCSchemas.inspectionIndicator.name:
+            guard canonical("indicator", InspectionIndicator.allCases.map(\.rawValue)), canonical("pupilsBand", PupilsBand.allCases.map(\.rawValue)),
+                  canonical("suppression", Suppression.allCases.map(\.rawValue)) else { return .notCanonical }
+            if let value = state.value(of: "value"), value != .null {
+                guard case .real(let number) = value, number.isFinite, (0...100).contains(number) else { return .notCanonical }
+                // Small numbers stay home: a value only over a band of at least 10 and never withheld.
+                let band = text("pupilsBand").flatMap(PupilsBand.init(rawValue:))
+                if band == nil || band == .under10 || text("suppression") != nil { return .smallCell }
+            }
+            if let years = state.value(of: "years"), years != .null {
+                guard case .integer(let n) = years, (0...Int64(InspectionModel.years)).contains(n) else { return .notCanonical }
+            }
+            if let year = state.value(of: "throughYear"), year != .null {
+                guard case .integer(let n) = year, (2000...2100).contains(n) else { return .notCanonical }
+            }
         default:
             break
         }

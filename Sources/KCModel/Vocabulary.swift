@@ -121,6 +121,12 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         Period(text.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " "))
     }
 
+    /// The toetsmoment of the school year starting in `startYear` (2000–2100).
+    public init(startYear: Int, moment: Moment) {
+        self.startYear = min(max(startYear, 2000), 2100)
+        self.moment = moment
+    }
+
     public var description: String { "\(startYear)-\(startYear + 1) \(moment.rawValue)" }
 
     public static func < (a: Period, b: Period) -> Bool {

@@ -14,9 +14,10 @@ extension KCReplica {
     public func addTrends(_ drafts: [TrendDraft], share: Bool = true) throws(KCError) -> [TrendFigure] {
         for draft in drafts {
             if let problem = draft.problem() { throw KCError(.invalidInput, "Trendcijfer geweigerd: \(problem). Er is niets opgeslagen.") }
-            if draft.metric == .percent2F1S, draft.inspectionThreshold == nil, configuration.floor2F1S == nil {
-                throw KCError(.invalidInput, "Voor % 2F/1S hangt de signaleringswaarde af van de schoolweging. Stel hem eenmalig in met 'kcsync config floor-2f1s PERCENTAGE' of geef --floor. Er is niets opgeslagen.")
-            }
+        }
+        let floor2F1S = threshold1S2F?.value
+        if floor2F1S == nil, drafts.contains(where: { $0.metric == .percent2F1S && $0.inspectionThreshold == nil }) {
+            throw KCError(.invalidInput, "Voor % 2F/1S hangt de signaleringswaarde af van de schoolweging. Die komt met het bestand van de inspectie van het bestuur (kcsync board import-inspectie); zolang dat er niet is, stel hem in met 'kcsync config floor-2f1s PERCENTAGE' of geef --floor. Er is niets opgeslagen.")
         }
         let current = try trends(includeDeleted: false)
         let existing = Dictionary(current.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
@@ -32,7 +33,6 @@ extension KCReplica {
             }
         }
         let school = configuration.school
-        let floor2F1S = configuration.floor2F1S
         let t = KCReplica.trendType
         func floor(_ draft: TrendDraft) -> Double? {
             switch draft.metric {
@@ -144,6 +144,7 @@ extension KCReplica {
             }
         }
         if erasedCopies { store.truncateLog() }
+        if share { try shareIndicators() }
         return try written.map { id throws(KCError) in try trend(id) }
     }
 

@@ -56,6 +56,9 @@ public final class KCReplica: Sendable {
         guard let authority = request.authority, schema.field("school") != nil else { return }
         let named = request.state.value(of: "school")?.text ?? ""
         let writer = authority.school ?? ""
+        if KCSchemas.boardOnly.contains(group.type), authority.school != nil {
+            throw SyncError(.notOwner, "a \(group.type) may come only from the board; \(authority) wrote it")
+        }
         guard named == writer else {
             throw SyncError(.notOwner, named.isEmpty
                 ? "a \(group.type) without a school may come only from the board; \(authority) wrote it"

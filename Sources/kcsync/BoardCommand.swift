@@ -17,7 +17,7 @@ struct BoardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "board",
         abstract: "De bestuursserver: scholen registreren en de server draaien.",
-        subcommands: [Init.self, Key.self, AddSchool.self, RemoveSchool.self, RemoveReplica.self, Erase.self, Retention.self, Schools.self, AddUser.self, RemoveUser.self, LoginLink.self, View.self, Serve.self]
+        subcommands: [Init.self, Key.self, AddSchool.self, RemoveSchool.self, RemoveReplica.self, Erase.self, Retention.self, Schools.self, AddUser.self, RemoveUser.self, LoginLink.self, View.self, ImportInspectie.self, Serve.self]
     )
 
     struct Init: ParsableCommand {
@@ -211,6 +211,69 @@ struct BoardCommand: AsyncParsableCommand {
             try reporting {
                 let report = try BoardReplica.open(directory: options.directory).report(period: period, subjectArea: area)
                 if options.json { try printJSON(report) } else { print(BoardViewText.render(report), terminator: "") }
+            }
+        }
+    }
+
+    struct ImportInspectie: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import-inspectie",
+            abstract: "Lees het jaarbestand 'gemiddelde referentieniveaus primair onderwijs' van de inspectie in (ODS, of als XLSX of CSV opgeslagen): schoolweging, categorie en signaleringswaarde 1S/2F per school gaan naar de scholen.")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "The Inspectie's file: .ods, .xlsx or .csv.") var file: String
+        @Option(help: "Use this location of a school with several, as BRIN=VESTIGING (e.g. 05CD=01); the main location 00 otherwise. Repeatable.")
+        var vestiging: [String] = []
+
+        func run() throws {
+            try reporting {
+                var locations: [String: String] = [:]
+                for choice in vestiging {
+                    let parts = choice.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard parts.count == 2, Scope.isValidBRIN(parts[0]), parts[1].count == 2, parts[1].allSatisfy(\.isNumber) else {
+                        throw KCError(.invalidInput, "--vestiging '\(choice)': schrijf BRIN=VESTIGING, bijvoorbeeld 05CD=01.")
+                    }
+                    locations[parts[0].uppercased()] = parts[1]
+                }
+                let data: Data
+                do {
+                    let attributes = try FileManager.default.attributesOfItem(atPath: file)
+                    guard (attributes[.size] as? Int ?? 0) <= 64 * 1024 * 1024 else { throw KCError(.invalidInput, "\(file) is groter dan 64 MB; dat is niet het bestand van de inspectie.") }
+                    data = try Data(contentsOf: URL(fileURLWithPath: file))
+                } catch let error as KCError { throw error } catch {
+                    throw KCError(.notFound, "\(file) kon niet worden gelezen.")
+                }
+                let board = try BoardReplica.open(directory: options.directory)
+                let result = try board.importInspectie(data, vestigingen: locations)
+                if options.json {
+                    struct Out: Encodable {
+                        var rowsInFile: Int; var matched: [String]; var missing: [String]; var ambiguous: [String: [String]]
+                        var otherLocations: [String: [String]]; var problems: [String]
+                    }
+                    try printJSON(Out(rowsInFile: result.rowsInFile, matched: result.matched.map(\.brin), missing: result.missing, ambiguous: result.ambiguous,
+                                      otherLocations: result.otherLocations, problems: result.problems.map(\.description)))
+                    return
+                }
+                let total = result.matched.count + result.missing.count + result.ambiguous.count
+                print("\(result.rowsInFile) scholen in het bestand; \(result.matched.count) van de \(total) scholen van het bestuur gevonden en bijgewerkt:")
+                for row in result.matched {
+                    var line = "  \(row.brin) vestiging \(row.vestiging) \(row.name)"
+                    if let weight = row.schoolWeight { line += ": schoolweging \(TrendMetric.abilityGrowth.format(weight))" }
+                    if let category = row.weightCategory { line += " (categorie \(category))" }
+                    if let threshold = row.threshold1S2F { line += ", signaleringswaarde 1S/2F \(InspectionModel.percent(threshold))" }
+                    print(line)
+                }
+                if !result.missing.isEmpty { print("Niet in het bestand: \(result.missing.joined(separator: ", ")). Die scholen stellen hun signaleringswaarde zelf in (kcsync config floor-2f1s).") }
+                for (school, locations) in result.ambiguous.sorted(by: { $0.key < $1.key }) {
+                    print("\(school) staat er met vestigingen \(locations.joined(separator: ", ")) in en zonder hoofdvestiging 00: kies er een met --vestiging \(school)=\(locations[0]).")
+                }
+                for (school, others) in result.otherLocations.sorted(by: { $0.key < $1.key }) {
+                    print("\(school) heeft ook vestiging \(others.joined(separator: ", ")) in het bestand; gebruikt is de hoofdvestiging (anders: --vestiging \(school)=\(others[0])).")
+                }
+                if !result.problems.isEmpty {
+                    print("Overgeslagen regels (\(result.problems.count)):")
+                    for problem in result.problems.prefix(20) { print("  \(problem)") }
+                }
+                print("De scholen ontvangen dit bij hun volgende synchronisatie.")
             }
         }
     }

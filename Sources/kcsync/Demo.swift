@@ -59,7 +59,6 @@ struct Demo: AsyncParsableCommand {
             board = try BoardReplica.create(in: boardDirectory, board: DemoData.board)
             for (index, school) in DemoData.schools.enumerated() {
                 let replica = try KCReplica.create(in: root.appendingPathComponent(school.brin), school: school.brin, board: DemoData.board)
-                _ = try replica.setFloor2F1S(school.floor2F1S)
                 let reopened = try KCReplica.open(directory: replica.directory)
                 try reopened.addTrends(DemoData.figures(for: school))
                 try DemoData.fillNotes(reopened, school: school, index: index, today: today)
@@ -67,6 +66,11 @@ struct Demo: AsyncParsableCommand {
                 schools.append((school, reopened))
                 Demo.say("    \(school.brin) \(school.name): trendcijfers, notities en afspraken in de drie rollen")
             }
+            // The Inspectie's yearly file (fictional), as a board's IT person would import it.
+            let file = root.appendingPathComponent("inspectie-referentieniveaus-fictief.ods")
+            try? Data(base64Encoded: DemoData.inspectieFile.filter { !$0.isWhitespace })?.write(to: file)
+            let imported = try board.importInspectie((try? Data(contentsOf: file)) ?? Data())
+            Demo.say("    het bestand van de inspectie (\(file.lastPathComponent), fictief): \(imported.matched.count) van de \(schools.count) scholen gevonden, schoolweging en signaleringswaarde 1S/2F gaan naar de scholen")
             let secret = try board.addAccount(name: "demo")
             try? Data("demo\n\(secret)\n".utf8).write(to: loginFile)
             try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: loginFile.path)
@@ -161,6 +165,9 @@ struct Demo: AsyncParsableCommand {
             try await Demo.waitUntil("alle reacties bij het bestuur zijn") {
                 (try board.adviceBook.responses()[adviceID]?.count ?? 0) >= schools.count
             }
+            try await Demo.waitUntil("het bestand van de inspectie bij alle scholen is") {
+                schools.allSatisfy { _, replica in replica.inspectionProfile() != nil }
+            }
 
             // 5. What each school and the board now see.
             Demo.say("5/5 Klaar. De scholen:")
@@ -169,6 +176,12 @@ struct Demo: AsyncParsableCommand {
                 let link = boardLink(replica, StatusFile.read(directory: replica.directory))
                 let figures = try replica.trends().count
                 Demo.say("    \(school.brin) \(school.name.padding(toLength: 15, withPad: " ", startingAt: 0)) \(status.notes) notities, \(status.agreements) afspraken, \(figures) trendcijfers; bestuur: \(link["state"] as? String ?? "-"), \(link["pending"] as? Int ?? 0) nog te bevestigen")
+                // The Inspectie's indicators, as the Inspectie judges them.
+                let judged = try replica.inspectionIndicators().compactMap { result -> String? in
+                    guard let value = result.value, let outcome = result.outcome, let threshold = result.threshold else { return nil }
+                    return "\(result.indicator.label) \(InspectionModel.percent(value)) \(outcome.rawValue) (\(InspectionModel.percent(threshold)))"
+                }
+                if !judged.isEmpty { Demo.say("         inspectie: " + judged.joined(separator: "; ")) }
             }
             let report = try board.report()
             Demo.say("")

@@ -13,8 +13,6 @@ enum DemoData {
     struct School {
         var brin: String
         var name: String
-        /// The Inspectorate's 2F/1S floor for the school's weging (illustrative values).
-        var floor2F1S: Double
         var ambition: Double
         var base: Double
     }
@@ -22,14 +20,14 @@ enum DemoData {
     static let board = "41234"
     static let boardName = "Stichting Primair Onderwijs Rivierenland (fictief)"
     static let schools: [School] = [
-        School(brin: "03AB", name: "De Regenboog", floor2F1S: 55.0, ambition: 48, base: 52),
-        School(brin: "05CD", name: "Het Kompas", floor2F1S: 52.5, ambition: 43, base: 47),
-        School(brin: "07EF", name: "De Wilgen", floor2F1S: 58.0, ambition: 55, base: 58),
-        School(brin: "09GH", name: "Klavertje Vier", floor2F1S: 49.5, ambition: 40, base: 41),
-        School(brin: "11JK", name: "De Zonnewijzer", floor2F1S: 54.0, ambition: 47, base: 50),
-        School(brin: "13LM", name: "Het Palet", floor2F1S: 51.0, ambition: 43, base: 45),
-        School(brin: "15NP", name: "De Fontein", floor2F1S: 56.5, ambition: 51, base: 54),
-        School(brin: "17RS", name: "De Linde", floor2F1S: 53.0, ambition: 47, base: 49),
+        School(brin: "03AB", name: "De Regenboog", ambition: 48, base: 52),
+        School(brin: "05CD", name: "Het Kompas", ambition: 43, base: 47),
+        School(brin: "07EF", name: "De Wilgen", ambition: 55, base: 58),
+        School(brin: "09GH", name: "Klavertje Vier", ambition: 40, base: 41),
+        School(brin: "11JK", name: "De Zonnewijzer", ambition: 47, base: 50),
+        School(brin: "13LM", name: "Het Palet", ambition: 43, base: 45),
+        School(brin: "15NP", name: "De Fontein", ambition: 51, base: 54),
+        School(brin: "17RS", name: "De Linde", ambition: 47, base: 49),
     ]
     static let periods = ["2024-2025 M", "2024-2025 E", "2025-2026 M", "2025-2026 E"].compactMap(Period.init)
     static let areas: [SubjectArea] = [.arithmetic, .readingComprehension, .technicalReading, .spelling]
@@ -89,22 +87,19 @@ enum DemoData {
                 }
             }
         }
-        // Groep 8, end of year: the reference levels for rekenen and lezen.
-        for period in periods where period.moment == .end {
-            for area in [SubjectArea.arithmetic, .readingComprehension] {
-                let pupils = random.int(22...31)
-                var oneF = random.uniform(91...98)
-                if school.brin == "09GH" && area == .arithmetic { oneF = period.startYear == 2025 ? 82.6 : 86.4 }
-                var draft = TrendDraft(subjectArea: area, period: period, group: "8", metric: .percent1F, value: round1(oneF), pupils: pupils)
-                draft.ambition = 92
-                drafts.append(draft)
-                var twoF = school.floor2F1S + random.uniform(2...12)
-                if school.brin == "13LM" && area == .readingComprehension && period.startYear == 2025 { twoF = school.floor2F1S - 3.4 }
-                var high = TrendDraft(subjectArea: area, period: period, group: "8", metric: .percent2F1S, value: round1(twoF), pupils: pupils)
-                high.ambition = school.floor2F1S + 4
-                high.inspectionThreshold = school.floor2F1S
-                drafts.append(high)
-            }
+        // Groep 8, end of year, three school years: the reference levels in lezen, taalverzorging
+        // and rekenen behind the Inspectie's fictional file (DemoGroep8.swift, from
+        // Tools/inspectie-example.py), so what kcsync computes matches what the file says.
+        let threshold = threshold1S2F[school.brin] ?? 50
+        for row in groep8[school.brin] ?? [] {
+            let period = Period(startYear: row.year, moment: .end)
+            var oneF = TrendDraft(subjectArea: row.area, period: period, group: "8", metric: .percent1F, value: row.oneF, pupils: row.pupils)
+            oneF.ambition = 92
+            drafts.append(oneF)
+            var high = TrendDraft(subjectArea: row.area, period: period, group: "8", metric: .percent2F1S, value: row.high, pupils: row.pupils)
+            high.ambition = threshold + 4
+            high.inspectionThreshold = threshold
+            drafts.append(high)
         }
         return drafts
     }

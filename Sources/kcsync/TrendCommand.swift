@@ -9,15 +9,41 @@ struct TrendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trend",
         abstract: "Trendanalyses: de halfjaarlijkse cijfers per vakgebied, periode, groep en maat.",
-        subcommands: [Add.self, Import.self, List.self]
+        subcommands: [Add.self, Import.self, List.self, Inspection.self]
     )
+
+    /// The Inspectie's two indicators as lines a kc'er reads, with the Inspectie's own figures
+    /// and those of similar schools where the board sent its file.
+    static func describeIndicators(_ results: [IndicatorResult], profile: InspectionProfile?, thresholdSource: String?) -> [String] {
+        guard results.contains(where: { $0.value != nil }) else { return [] }
+        var lines = ["Inspectie-indicatoren (groep 8; lezen, taalverzorging en rekenen samen; gewogen driejaarsgemiddelde):"]
+        for result in results {
+            var line = "  \(result.indicator.label): \(InspectionModel.describe(result))"
+            if let outcome = result.outcome, let threshold = result.threshold, let margin = result.margin {
+                let source = result.indicator == .percent1F ? "voor elke school" : thresholdSource ?? ""
+                line += " – \(outcome.rawValue) (\(InspectionModel.percent(threshold)), \(source)): \(InspectionModel.describeMargin(margin))"
+            } else if result.value != nil {
+                line += " – geen signaleringswaarde bekend (die komt met het bestand van de inspectie van het bestuur, of: kcsync config floor-2f1s)"
+            }
+            lines.append(line)
+            var extra: [String] = []
+            if let published = profile?.published(result.indicator) {
+                extra.append("volgens de inspectie \(InspectionModel.percent(published))\(profile?.outcome(result.indicator).map { " (\($0))" } ?? "")")
+            }
+            if let similar = profile?.similar(result.indicator), let category = profile?.weightCategory {
+                extra.append("vergelijkbare scholen (schoolweging \(category)): \(InspectionModel.percent(similar))")
+            }
+            if !extra.isEmpty { lines.append("    " + extra.joined(separator: " · ")) }
+        }
+        return lines
+    }
 
     static func describe(_ figure: TrendFigure, withheld: Suppression? = nil) -> String {
         let value = figure.value.map(figure.metric.format) ?? "–"
         let n = figure.pupils.map(String.init) ?? figure.band.label
         var line = "\(figure.period)  \(figure.subjectArea.label), groep \(figure.group), \(figure.metric.label): \(value) (n=\(n))"
         if let ambition = figure.ambition { line += "  ambitie \(figure.metric.format(ambition))" }
-        if let floor = figure.inspectionThreshold { line += "  signaleringswaarde \(figure.metric.format(floor))" }
+        if let floor = figure.inspectionThreshold { line += "  norm \(figure.metric.format(floor))" }
         switch (figure.boardCopy != nil, withheld) {
         case (true, .smallCell?): line += "  [gedeeld met bestuur zonder waarde en n: minder dan 10 leerlingen]"
         case (true, .complementary?): line += "  [gedeeld met bestuur zonder waarde: zou een cijfer onder 10 leerlingen verraden]"
@@ -114,21 +140,79 @@ extension TrendCommand {
         func run() throws {
             let area = try subjectArea.map(parseSubjectArea)
             try reporting {
-                let all = try options.open().trends()
+                let replica = try options.open()
+                let all = try replica.trends()
                 let withheld = TrendSuppression.withheld(all)
                 let figures = all.filter { area == nil || $0.subjectArea == area }
                 if options.json { try printJSON(figures.map(TrendView.init)); return }
                 if figures.isEmpty { print("Nog geen trendcijfers. Voeg ze toe met 'kcsync trend add' of 'kcsync trend import'."); return }
+                let indicators = TrendCommand.describeIndicators(try replica.inspectionIndicators(), profile: replica.inspectionProfile(),
+                                                                 thresholdSource: replica.threshold1S2F?.source)
+                if !indicators.isEmpty { print(indicators.joined(separator: "\n") + "\n") }
+                print("Eigen analyse per vak, groep en periode (geen oordeel van de inspectie):")
                 for (key, series) in Dictionary(grouping: figures, by: \.series).sorted(by: { $0.key < $1.key }) {
                     let signals = TrendSignals.signals(series)
                     var flags = [signals.direction.rawValue]
                     if signals.underAmbition == true { flags.append("onder ambitie") }
-                    if signals.underFloor == true { flags.append("onder signaleringswaarde") }
+                    if signals.underFloor == true { flags.append("onder de norm") }
                     print("\(key.subjectArea.label), groep \(key.group), \(key.metric.label): \(flags.joined(separator: ", "))")
                     for figure in series { print("  \(TrendCommand.describe(figure, withheld: withheld[figure.id]))") }
                 }
             }
         }
+    }
+}
+
+extension TrendCommand {
+    /// `kcsync trend inspectie`: the Inspectie's indicators alone (and as JSON).
+    struct Inspection: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "inspectie", abstract: "De twee indicatoren van de inspectie: % 1F en % 1S/2F, gewogen over drie schooljaren.")
+        @OptionGroup var options: ReplicaOptions
+
+        func run() throws {
+            try reporting {
+                let replica = try options.open()
+                let results = try replica.inspectionIndicators()
+                let profile = replica.inspectionProfile()
+                if options.json {
+                    try printJSON(results.map { IndicatorView($0, profile: profile, source: replica.threshold1S2F?.source) })
+                    return
+                }
+                let lines = TrendCommand.describeIndicators(results, profile: profile, thresholdSource: replica.threshold1S2F?.source)
+                print(lines.isEmpty ? "Nog geen cijfers van groep 8 voor % 1F of % 2F/1S in lezen, taalverzorging of rekenen." : lines.joined(separator: "\n"))
+            }
+        }
+    }
+}
+
+/// An indicator in JSON (stable English keys).
+struct IndicatorView: Encodable {
+    var indicator: String
+    var throughSchoolYear: String
+    var value: Double?
+    var pupils: Int
+    var years: [String]
+    var missingYears: [String]
+    var threshold: Double?
+    var thresholdSource: String?
+    var outcome: String?
+    var margin: Double?
+    var inspectiePublished: Double?
+    var similarSchools: Double?
+
+    init(_ result: IndicatorResult, profile: InspectionProfile?, source: String?) {
+        indicator = result.indicator.rawValue
+        throughSchoolYear = "\(result.throughYear)-\(result.throughYear + 1)"
+        value = result.value.map { ($0 * 100).rounded() / 100 }
+        pupils = result.pupils
+        years = result.years.map(\.schoolYear)
+        missingYears = result.missingYears.map { "\($0)-\($0 + 1)" }
+        threshold = result.threshold
+        thresholdSource = result.indicator == .percent1F ? "inspectie" : source
+        outcome = result.outcome.map { $0 == .below ? "below" : "above" }
+        margin = result.margin.map { ($0 * 100).rounded() / 100 }
+        inspectiePublished = profile?.published(result.indicator)
+        similarSchools = profile?.similar(result.indicator)
     }
 }
 
