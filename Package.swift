@@ -186,7 +186,7 @@ let package = Package(
         .executableTarget(
             name: "kcsync",
             dependencies: [
-                "SyncCore", "SyncStore", "KCModel", "KCReplica", "SyncNet", "BoardServer", "SchoolDaemon", "SchoolWeb",
+                "SyncCore", "SyncStore", "KCModel", "KCReplica", "SyncNet", "BoardServer", "SchoolDaemon", "SchoolWeb", "KCWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -132,6 +132,19 @@ struct BoardAPI: APIProtocol {
                 Components.Schemas.SharedNote(id: note.id, school: note.school, author: note.author, role: note.role.isEmpty ? nil : try named(note.role, "note.role"),
                                               category: note.category, period: note.period, subjectArea: note.subjectArea, title: note.title,
                                               body: note.body, tags: note.tags)
+            },
+            inspection: try report.inspection.map { school in
+                Components.Schemas.SchoolInspection(
+                    school: school.school, name: school.name, schoolYear: school.schoolYear, schoolWeight: school.schoolWeight,
+                    weightCategory: school.weightCategory,
+                    indicators: try school.indicators.map { item in
+                        Components.Schemas.IndicatorJudgment(
+                            indicator: try named(item.indicator, "inspection.indicator"), throughSchoolYear: item.throughSchoolYear, value: item.value,
+                            pupilsBand: item.pupilsBand, withheld: item.withheld, complete: item.complete, threshold: item.threshold,
+                            outcome: try item.outcome.map { try named($0, "inspection.outcome") }, margin: item.margin,
+                            judgedOn: try item.judgedOn.map { try named($0, "inspection.judgedOn") }, inspectiePublished: item.inspectiePublished,
+                            inspectieOutcome: item.inspectieOutcome, similarSchools: item.similarSchools)
+                    })
             })
     }
 

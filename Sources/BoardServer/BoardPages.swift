@@ -73,7 +73,12 @@ enum BoardPages {
             {{$main}}
             <nav class="keuze" aria-label="Periode"><strong>Periode:</strong> {{#periods}}<a href="{{href}}"{{#current}} aria-current="page"{{/current}} class="{{#current}}actief{{/current}}">{{label}}</a>{{/periods}}</nav>
             <nav class="keuze" aria-label="Vakgebied"><strong>Vakgebied:</strong> {{#areas}}<a href="{{href}}"{{#current}} aria-current="page"{{/current}} class="{{#current}}actief{{/current}}">{{label}}</a>{{/areas}}</nav>
-            <section id="signalen"><h2>Signalen over de scholen heen</h2>
+            <section id="inspectie"><h2>Zoals de inspectie oordeelt</h2>
+            {{#belowText}}<p><strong>{{belowText}}</strong></p>{{/belowText}}
+            {{> inspectie}}
+            <p class="uitleg">De waarde is die de school zelf berekende en deelde (zonder aantallen); de signaleringswaarde 1S/2F, de schoolweging en de cijfers van de inspectie komen uit het open-databestand van de inspectie.</p>
+            </section>
+            <section id="signalen"><h2>Signalen over de scholen heen (eigen analyse per vak)</h2>
             {{^signals}}<p>Geen signalen.</p>{{/signals}}
             {{#hasSignals}}<ul>{{#signals}}<li><strong>{{text}}</strong> <small>({{schools}})</small></li>{{/signals}}</ul>{{/hasSignals}}
             </section>
@@ -95,7 +100,7 @@ enum BoardPages {
             </section>
             {{#subjects}}
             <section id="vak-{{anchor}}"><h2>{{name}}</h2>
-            <table><thead><tr><th scope="col">School</th><th scope="col">Groep</th><th scope="col">Maat</th>{{#periods}}<th scope="col">{{.}}</th>{{/periods}}<th scope="col">Ambitie</th><th scope="col">Signalerings&shy;waarde</th><th scope="col">Verloop</th><th scope="col">Signalen</th></tr></thead><tbody>
+            <table><thead><tr><th scope="col">School</th><th scope="col">Groep</th><th scope="col">Maat</th>{{#periods}}<th scope="col">{{.}}</th>{{/periods}}<th scope="col">Ambitie</th><th scope="col">Norm</th><th scope="col">Verloop</th><th scope="col">Signalen</th></tr></thead><tbody>
             {{#rows}}<tr><td>{{school}}</td><td>{{group}}</td><td>{{metric}}</td>{{#cells}}{{#suppressed}}<td class="onderdrukt" title="minder dan 10 leerlingen">{{display}}</td>{{/suppressed}}{{^suppressed}}<td class="getal"{{#band}} title="n: {{band}}"{{/band}}>{{display}}</td>{{/suppressed}}{{/cells}}
             <td class="getal">{{ambition}}</td><td class="getal">{{floor}}</td><td>{{{chart}}}</td><td>{{#badges}}<span class="label {{css}}">{{label}}</span>{{/badges}}</td></tr>
             {{#interpretation}}<tr><td></td><td colspan="{{span}}"><small>Duiding: {{interpretation}}</small></td></tr>{{/interpretation}}{{/rows}}
@@ -115,7 +120,7 @@ enum BoardPages {
             </section>
             <p class="legenda"><small>Cijfers over minder dan 10 leerlingen worden niet getoond (&lt; 10) en tellen niet mee in de signalen.
             Verloop: de lijn toont de waarde per periode; <svg width="24" height="8" aria-hidden="true"><line x1="0" y1="4" x2="24" y2="4" stroke="#2b6cb0" stroke-dasharray="4 3"/></svg> ambitie,
-            <svg width="24" height="8" aria-hidden="true"><line x1="0" y1="4" x2="24" y2="4" stroke="#c53030" stroke-dasharray="2 2"/></svg> signaleringswaarde van de inspectie.
+            <svg width="24" height="8" aria-hidden="true"><line x1="0" y1="4" x2="24" y2="4" stroke="#c53030" stroke-dasharray="2 2"/></svg> de norm waarmee de school een vak per jaar vergelijkt (eigen analyse: de inspectie oordeelt over de drie vakken samen, zie boven).
             Een trend is dalend of stijgend als de laatste drie metingen elke keer lager of hoger zijn.</small></p>
             {{/main}}
             {{/layout}}
@@ -174,6 +179,7 @@ enum BoardPages {
             var board: String; var schoolCount: String; var account: String; var periods: [Choice]; var areas: [Choice]
             var signals: [SignalRow]; var hasSignals: Bool; var advice: [Advice]; var subjects: [Subject]; var period: String?
             var agreements: [Agreement]; var hasAgreements: Bool; var notes: [BoardReport.SharedNote]
+            var inspection: [WebInspection.Row]; var hasInspection: Bool; var belowText: String?
         }
         let periodChoices = [Choice(href: link(period: nil, area: report.subjectArea), label: "alle", current: report.period == nil)]
             + periods.map { Choice(href: link(period: $0, area: report.subjectArea), label: $0, current: report.period == $0) }
@@ -216,15 +222,27 @@ enum BoardPages {
             signals: report.signals.map { SignalRow(text: $0.text, schools: $0.schools.joined(separator: ", ")) }, hasSignals: !report.signals.isEmpty,
             advice: advice, subjects: subjects, period: report.period,
             agreements: report.agreements.map { Agreement(school: $0.school, title: $0.title, owner: $0.owner, due: $0.dueDate ?? "–", status: $0.status) },
-            hasAgreements: !report.agreements.isEmpty, notes: report.notes)
+            hasAgreements: !report.agreements.isEmpty, notes: report.notes,
+            inspection: WebInspection.rows(report.inspection), hasInspection: !report.inspection.isEmpty, belowText: belowText(report))
         return render(view, "board-overview")
+    }
+
+    /// "Onder de signaleringswaarde: % 1S/2F bij 13LM (1 van 8 scholen)."
+    static func belowText(_ report: BoardReport) -> String? {
+        let parts = InspectionIndicator.allCases.compactMap { indicator -> String? in
+            let judged = report.inspection.filter { $0.indicators.contains { $0.indicator == indicator.rawValue && $0.outcome != nil } }
+            let below = judged.filter { $0.indicators.contains { $0.indicator == indicator.rawValue && $0.outcome == InspectionOutcome.below.rawValue } }
+            guard !below.isEmpty else { return nil }
+            return "\(indicator.label) bij \(below.map(\.school).joined(separator: ", ")) (\(below.count) van \(judged.count) scholen)"
+        }
+        return parts.isEmpty ? nil : "Onder de signaleringswaarde: " + parts.joined(separator: "; ") + "."
     }
 
     static func badges(_ series: BoardReport.Series) -> [Badge] {
         var out: [Badge] = []
         if series.direction == TrendDirection.falling.rawValue { out.append(Badge(css: "dalend", label: "dalend")) }
         if series.direction == TrendDirection.rising.rawValue { out.append(Badge(css: "stijgend", label: "stijgend")) }
-        if series.underFloor == true { out.append(Badge(css: "onder", label: "onder signaleringswaarde")) }
+        if series.underFloor == true { out.append(Badge(css: "onder", label: "onder de norm (eigen analyse)")) }
         if series.underAmbition == true { out.append(Badge(css: "onder", label: "onder ambitie")) }
         return out
     }

@@ -65,6 +65,18 @@ public struct IndicatorResult: Sendable, Equatable, Codable {
     public var complete: Bool { missingYears.isEmpty && years.allSatisfy { $0.subjects.count == InspectionModel.subjects.count } }
     /// All pupils behind the value.
     public var pupils: Int { years.reduce(0) { $0 + $1.pupils } }
+
+    public init(indicator: InspectionIndicator, throughYear: Int, value: Double?, threshold: Double?, outcome: InspectionOutcome? = nil,
+                margin: Double? = nil, years: [IndicatorYear] = [], missingYears: [Int] = []) {
+        self.indicator = indicator
+        self.throughYear = throughYear
+        self.value = value
+        self.threshold = threshold
+        self.outcome = outcome
+        self.margin = margin
+        self.years = years
+        self.missingYears = missingYears
+    }
 }
 
 public enum InspectionModel {

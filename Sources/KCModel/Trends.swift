@@ -258,7 +258,9 @@ public struct BoardSignal: Sendable, Equatable, Codable {
     /// What the schools share.
     public enum Kind: String, Sendable, Codable {
         case falling = "dalende trend"
-        case underFloor = "onder de signaleringswaarde"
+        /// A subject's own series under the norm (the school's own analysis): the Inspectie
+        /// judges the three subjects together (``InspectionModel``), never one subject alone.
+        case underFloor = "per vak onder de norm"
         case underAmbition = "onder de ambitie"
     }
 

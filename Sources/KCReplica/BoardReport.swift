@@ -109,6 +109,35 @@ public struct BoardReport: Codable, Sendable, Equatable {
         public var tags: [String]
     }
 
+    /// One of the Inspectie's indicators of a school, judged.
+    public struct IndicatorJudgment: Codable, Sendable, Equatable {
+        public var indicator: String
+        public var throughSchoolYear: String?
+        /// The school's shared value (nil when withheld or not shared).
+        public var value: Double?
+        public var pupilsBand: String?
+        public var withheld: Bool
+        public var complete: Bool?
+        public var threshold: Double?
+        public var outcome: String?
+        public var margin: Double?
+        /// "school" or "inspectie": whose value the outcome is of.
+        public var judgedOn: String?
+        public var inspectiePublished: Double?
+        public var inspectieOutcome: String?
+        public var similarSchools: Double?
+    }
+
+    /// A school as the Inspectie judges it.
+    public struct SchoolInspection: Codable, Sendable, Equatable {
+        public var school: String
+        public var name: String?
+        public var schoolYear: String?
+        public var schoolWeight: Double?
+        public var weightCategory: String?
+        public var indicators: [IndicatorJudgment]
+    }
+
     public var board: String
     /// The period asked for (nil: all).
     public var period: String?
@@ -122,6 +151,8 @@ public struct BoardReport: Codable, Sendable, Equatable {
     public var agreements: [SharedAgreement]
     /// The notes the schools shared, by school and title.
     public var notes: [SharedNote]
+    /// Per school, the Inspectie's two indicators.
+    public var inspection: [SchoolInspection]
 
     /// How many periods the view shows, up to the one asked for (or the latest): four school
     /// years of M and E, enough for every direction (three periods) and the trend a board
@@ -219,7 +250,43 @@ public struct BoardReport: Codable, Sendable, Equatable {
         }
         notes.sort { ($0.school, $0.title, $0.id) < ($1.school, $1.title, $1.id) }
         return BoardReport(board: board, period: period?.description, subjectArea: subjectArea?.rawValue, schools: schools,
-                           subjects: subjects, signals: signals, advice: advice, agreements: agreements, notes: notes)
+                           subjects: subjects, signals: signals, advice: advice, agreements: agreements, notes: notes,
+                           inspection: try inspection(store: store, scope: scope, schools: schools))
+    }
+
+    /// Per school both indicators: the value the school shared, judged against its
+    /// signaleringswaarde from the Inspectie's file, and the file's own figures beside it; where
+    /// the school shared no value, the outcome is the file's.
+    static func inspection(store: ReplicaStore, scope: Scope, schools: [String]) throws(KCError) -> [SchoolInspection] {
+        let book = InspectionBook(store: store, scope: scope)
+        let profiles = try book.profiles()
+        let shared = try book.shared()
+        return schools.compactMap { school -> SchoolInspection? in
+            let profile = profiles[school]
+            let indicators = shared[school] ?? [:]
+            guard profile != nil || !indicators.isEmpty else { return nil }
+            return SchoolInspection(
+                school: school, name: profile?.name, schoolYear: profile?.schoolYear, schoolWeight: profile?.schoolWeight,
+                weightCategory: profile?.weightCategory,
+                indicators: InspectionIndicator.allCases.compactMap { indicator -> IndicatorJudgment? in
+                    let mine = indicators[indicator]
+                    let published = profile?.published(indicator)
+                    guard mine != nil || published != nil else { return nil }
+                    let threshold = indicator == .percent1F ? InspectionFloor.percent1F : profile?.threshold1S2F
+                    var judged = mine?.judged(threshold1S2F: profile?.threshold1S2F)
+                    var on: String? = judged?.outcome == nil ? nil : "school"
+                    if judged?.outcome == nil, let published {
+                        judged = InspectionModel.judged(IndicatorResult(indicator: indicator, throughYear: mine?.throughYear ?? 0, value: published,
+                                                                        threshold: threshold, outcome: nil, margin: nil, years: [], missingYears: []))
+                        on = judged?.outcome == nil ? nil : "inspectie"
+                    }
+                    return IndicatorJudgment(
+                        indicator: indicator.rawValue, throughSchoolYear: mine.map { "\($0.throughYear)-\($0.throughYear + 1)" },
+                        value: mine?.value, pupilsBand: mine?.band?.rawValue, withheld: mine != nil && mine!.value == nil, complete: mine?.complete,
+                        threshold: threshold, outcome: judged?.outcome?.rawValue, margin: judged?.margin, judgedOn: on,
+                        inspectiePublished: published, inspectieOutcome: profile?.outcome(indicator), similarSchools: profile?.similar(indicator))
+                })
+        }
     }
 
     /// The trend figures of the board scope, read from the materialized columns (one query,

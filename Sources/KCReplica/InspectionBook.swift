@@ -144,6 +144,29 @@ extension KCReplica {
         InspectionModel.indicators(try trends(), threshold1S2F: threshold1S2F?.value)
     }
 
+    /// This school as the Inspectie judges it, for its own pages: its own values (it knows its n),
+    /// the signaleringswaarde and the Inspectie's figures from the board's copy of the file.
+    public func inspectionView() throws(KCError) -> [BoardReport.SchoolInspection] {
+        let results = try inspectionIndicators().filter { $0.value != nil }
+        let profile = inspectionProfile()
+        guard !results.isEmpty || profile != nil else { return [] }
+        let byIndicator = Dictionary(results.map { ($0.indicator, $0) }, uniquingKeysWith: { a, _ in a })
+        return [BoardReport.SchoolInspection(
+            school: configuration.school, name: profile?.name, schoolYear: profile?.schoolYear, schoolWeight: profile?.schoolWeight,
+            weightCategory: profile?.weightCategory,
+            indicators: InspectionIndicator.allCases.compactMap { indicator -> BoardReport.IndicatorJudgment? in
+                let result = byIndicator[indicator]
+                guard result != nil || profile?.published(indicator) != nil else { return nil }
+                return BoardReport.IndicatorJudgment(
+                    indicator: indicator.rawValue, throughSchoolYear: result.map { "\($0.throughYear)-\($0.throughYear + 1)" }, value: result?.value,
+                    pupilsBand: result.map { PupilsBand(pupils: $0.pupils).rawValue }, withheld: false, complete: result?.complete,
+                    threshold: result?.threshold ?? (indicator == .percent1F ? InspectionFloor.percent1F : threshold1S2F?.value),
+                    outcome: result?.outcome?.rawValue, margin: result?.margin, judgedOn: result?.outcome == nil ? nil : "school",
+                    inspectiePublished: profile?.published(indicator), inspectieOutcome: profile?.outcome(indicator),
+                    similarSchools: profile?.similar(indicator))
+            })]
+    }
+
     /// Shares the school's indicators with the board (a value over a band of pupils; none when
     /// a year behind it had fewer than 10 pupils). Written only when they changed.
     func shareIndicators() throws(KCError) {

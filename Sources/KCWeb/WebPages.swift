@@ -28,6 +28,7 @@ public enum WebPages {
         var library = MustacheLibrary()
         do {
             try library.register(layout, named: "layout")
+            try library.register(WebInspection.partial, named: "inspectie")
             for (name, text) in templates { try library.register(text, named: name) }
         } catch {
             fatalError("a page template does not parse: \(error)")

@@ -30,9 +30,11 @@ extension SchoolWeb {
         struct View {
             var page: Frame; var token: String; var subjects: [Subject]; var hasSubjects: Bool
             var notice: String?; var problem: String?; var problems: [String]
+            var inspection: [WebInspection.Row]; var hasInspection: Bool; var thresholdSource: String?
         }
         do throws(KCError) {
             let school = replica.configuration.school
+            let inspection = try replica.inspectionView()
             let own = try BoardReport.build(store: replica.store, scope: replica.schoolScope, board: replica.configuration.board,
                                             schools: [school], ownSchool: true)
             // What the other schools shared, as the board scope at this school holds it.
@@ -59,7 +61,7 @@ extension SchoolWeb {
                             var signals: [String] = []
                             if series.direction == TrendDirection.falling.rawValue { signals.append("dalende trend") }
                             if series.direction == TrendDirection.rising.rawValue { signals.append("stijgende trend") }
-                            if series.underFloor == true { signals.append("onder de signaleringswaarde") }
+                            if series.underFloor == true { signals.append("onder de norm") }
                             if series.underAmbition == true { signals.append("onder de ambitie") }
                             let latest = subject.periods.last.flatMap { ranges[$0] }
                             return Row(
@@ -77,7 +79,8 @@ extension SchoolWeb {
                         })
             }
             let view = View(page: frame(context, title: "Trends", current: "/trends"), token: context.sessions.session?.token ?? "",
-                            subjects: subjects, hasSubjects: !subjects.isEmpty, notice: notice, problem: problem, problems: problems)
+                            subjects: subjects, hasSubjects: !subjects.isEmpty, notice: notice, problem: problem, problems: problems,
+                            inspection: WebInspection.rows(inspection), hasInspection: !inspection.isEmpty, thresholdSource: replica.threshold1S2F?.source)
             return render(view, "trends", status: status)
         } catch {
             return failure(context, error)

@@ -286,16 +286,22 @@ enum Templates {
         </section>
         <p class="uitleg" id="live-status" aria-live="polite"></p>
         <div data-live>
+        <section aria-labelledby="kop-inspectie"><h3 id="kop-inspectie">Zoals de inspectie oordeelt</h3>
+        {{> inspectie}}
+        {{#thresholdSource}}<p class="uitleg">De signaleringswaarde 1S/2F komt uit {{thresholdSource}}; die voor 1F is 85% voor elke school.</p>{{/thresholdSource}}
+        </section>
+        <h3>Eigen analyse per vak, groep en periode</h3>
+        <p class="uitleg">Dit is de analyse van de school zelf; de inspectie oordeelt niet per vak of per jaar, maar over de drie vakken samen en drie jaar (hierboven).</p>
         {{^hasSubjects}}<p>Nog geen trendcijfers.</p>{{/hasSubjects}}
         {{#subjects}}
         <section aria-label="{{name}}"><h3>{{name}}</h3>
-        <table><thead><tr><th scope="col">Groep</th><th scope="col">Maat</th>{{#periods}}<th scope="col">{{.}}</th>{{/periods}}<th scope="col">Ambitie</th><th scope="col">Signaleringswaarde</th><th scope="col">Verloop</th><th scope="col">Signalen</th></tr></thead><tbody>
+        <table><thead><tr><th scope="col">Groep</th><th scope="col">Maat</th>{{#periods}}<th scope="col">{{.}}</th>{{/periods}}<th scope="col">Ambitie</th><th scope="col">Norm</th><th scope="col">Verloop</th><th scope="col">Signalen</th></tr></thead><tbody>
         {{#rows}}<tr><td>{{group}}</td><td>{{metric}}</td>{{#cells}}<td>{{display}}{{#small}} <small>(n &lt; 10)</small>{{/small}}</td>{{/cells}}<td>{{ambition}}</td><td>{{floor}}</td><td>{{{chart}}}{{#comparison}}<br><small>{{comparison}}</small>{{/comparison}}</td>
         <td>{{#signals}}<span class="label conflict">{{.}}</span> {{/signals}}</td></tr>
         {{#interpretation}}<tr><td></td><td colspan="99"><small>Duiding: {{interpretation}}</small></td></tr>{{/interpretation}}{{/rows}}
         </tbody></table></section>
         {{/subjects}}
-        <p class="uitleg">In de grafiek: stippellijn blauw de ambitie, rood de signaleringswaarde; grijs de spreiding bij andere scholen van het bestuur (alleen als minstens drie scholen dat cijfer deelden). Een cijfer over minder dan 10 leerlingen ziet alleen uw school; het telt niet mee in de signalen.</p>
+        <p class="uitleg">In de grafiek: stippellijn blauw de ambitie, rood de norm; grijs de spreiding bij andere scholen van het bestuur (alleen als minstens drie scholen dat cijfer deelden). Een cijfer over minder dan 10 leerlingen ziet alleen uw school; het telt niet mee in de signalen.</p>
         </div>
         {{/main}}
         {{/school}}

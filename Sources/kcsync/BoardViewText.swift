@@ -1,5 +1,6 @@
 import KCModel
 import KCReplica
+import KCWeb
 
 /// `kcsync board view` as text: what the board's pages show, for a terminal.
 enum BoardViewText {
@@ -7,7 +8,12 @@ enum BoardViewText {
         var out = "Bestuur \(report.board): \(report.schools.count) \(report.schools.count == 1 ? "school" : "scholen") (\(report.schools.joined(separator: ", ")))"
         if let period = report.period { out += ", periode \(period)" }
         if let area = report.subjectArea { out += ", \(area)" }
-        out += "\n\nSignalen\n"
+        out += "\n\nZoals de inspectie oordeelt (groep 8; lezen, taalverzorging en rekenen samen; gewogen driejaarsgemiddelde)\n"
+        if report.inspection.isEmpty { out += "  nog geen indicatoren\n" }
+        for row in WebInspection.rows(report.inspection) {
+            out += "  \(row.school)  \(row.indicator): \(row.value)  signaleringswaarde \(row.threshold)  \(row.outcome)  \(row.margin)  inspectie: \(row.published)\n"
+        }
+        out += "\nSignalen (eigen analyse per vak)\n"
         if report.signals.isEmpty { out += "  geen\n" }
         for signal in report.signals { out += "  - \(signal.text) (\(signal.schools.joined(separator: ", ")))\n" }
         for subject in report.subjects {
@@ -17,9 +23,9 @@ enum BoardViewText {
                 let values = series.points.map(\.display).joined(separator: " → ")
                 var line = "  \(series.school)  groep \(series.group)  \(series.metricLabel): \(values)"
                 if let ambition = series.ambition { line += "  ambitie \(metric?.format(ambition) ?? "\(ambition)")" }
-                if let floor = series.floor { line += "  signaleringswaarde \(metric?.format(floor) ?? "\(floor)")" }
+                if let floor = series.floor { line += "  norm \(metric?.format(floor) ?? "\(floor)")" }
                 var flags = [series.direction]
-                if series.underFloor == true { flags.append("onder signaleringswaarde") }
+                if series.underFloor == true { flags.append("onder de norm") }
                 if series.underAmbition == true { flags.append("onder ambitie") }
                 out += line + "  [\(flags.joined(separator: ", "))]\n"
             }
