@@ -42,7 +42,7 @@ import Testing
         let deskDaemon = try Background(["daemon", "--listen", "127.0.0.1:\(peerPort)", "--tls", "--data", desk],
                                         log: root.appendingPathComponent("desk.log"))
         defer { deskDaemon.kill(SIGTERM) }
-        #expect(await EndToEndTests.eventually(10) { FileManager.default.fileExists(atPath: desk + "/control.sock") })
+        #expect(await EndToEndTests.eventually(30) { FileManager.default.fileExists(atPath: desk + "/control.sock") }, "\((try? String(contentsOf: root.appendingPathComponent("desk.log"), encoding: .utf8)) ?? "")")
 
         var secret: [String] = []   // pupil-level: may leave the school by no path
         var shared: [String] = []   // shared: must be at the board and the other school
