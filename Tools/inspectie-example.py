@@ -174,7 +174,7 @@ def write_ods(path, header, body):
             z.writestr(zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0)), text, compress_type=zipfile.ZIP_DEFLATED)
 
 
-def write_xlsx(path, header, body):
+def write_xlsx(path, header, body, title=TITLE):
     strings, index = [], {}
 
     def shared(text):
@@ -191,7 +191,7 @@ def write_xlsx(path, header, body):
             name = chr(65 + r) + name
         return name
     sheet_rows = []
-    for r, row in enumerate([[TITLE], header] + body, start=1):
+    for r, row in enumerate(([[title]] if title else []) + [header] + body, start=1):
         cells = []
         for c, value in enumerate(row):
             ref = f"{column(c)}{r}"

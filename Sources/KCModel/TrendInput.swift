@@ -42,8 +42,11 @@ public struct TrendDraft: Sendable, Equatable {
         if metric.isPercentage && !(0...100).contains(value) {
             return "waarde \(metric.format(value)) ligt niet tussen 0 en 100 (\(metric.label) is een percentage)"
         }
-        if !metric.isPercentage && !(-200...200).contains(value) {
+        if metric == .abilityGrowth && !(-200...200).contains(value) {
             return "waarde \(value) voor vaardigheidsgroei is niet aannemelijk (verwacht tussen -200 en 200)"
+        }
+        if metric == .meanAbility && !(0...1_000).contains(value) {
+            return "waarde \(value) voor de gemiddelde vaardigheidsscore is niet aannemelijk (verwacht tussen 0 en 1000)"
         }
         if pupils < 1 || pupils > 2_000 { return "aantal leerlingen (n) \(pupils) ligt niet tussen 1 en 2000" }
         if let ambition, !ambition.isFinite || (metric.isPercentage && !(0...100).contains(ambition)) {

@@ -11,6 +11,8 @@ public enum TrendMetric: String, CaseIterable, Sendable, Codable {
     case percentLevelIandII = "pct-niveau-I-II"
     /// Vaardigheidsgroei: growth in ability score since the previous toetsmoment.
     case abilityGrowth
+    /// The mean vaardigheidsscore of the group.
+    case meanAbility
 
     /// The Dutch name a kc'er reads.
     public var label: String {
@@ -19,11 +21,12 @@ public enum TrendMetric: String, CaseIterable, Sendable, Codable {
         case .percent2F1S: "% 2F/1S"
         case .percentLevelIandII: "% niveau I–II"
         case .abilityGrowth: "vaardigheidsgroei"
+        case .meanAbility: "gemiddelde vaardigheidsscore"
         }
     }
 
     /// True for shares of pupils (0–100).
-    public var isPercentage: Bool { self != .abilityGrowth }
+    public var isPercentage: Bool { self != .abilityGrowth && self != .meanAbility }
 
     /// True for the two indicators the Inspectorate sets a floor (signaleringswaarde) for.
     public var hasInspectionFloor: Bool { self == .percent1F || self == .percent2F1S }
@@ -37,6 +40,7 @@ public enum TrendMetric: String, CaseIterable, Sendable, Codable {
         case "2f1s", "1s2f": self = .percent2F1S
         case "niveau-i-ii", "i-ii": self = .percentLevelIandII
         case "vaardigheidsgroei", "ability-growth": self = .abilityGrowth
+        case "vaardigheidsscore", "mean-ability", "gemiddelde-vaardigheidsscore": self = .meanAbility
         default: return nil
         }
     }

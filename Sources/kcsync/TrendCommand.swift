@@ -76,7 +76,7 @@ extension TrendCommand {
         @Option(help: "rekenen, begrijpend-lezen, technisch-lezen, spelling, taalverzorging or sociaal-emotioneel.") var subjectArea: String
         @Option(help: "The toetsmoment, e.g. \"2025-2026 M\".") var period: String
         @Option(help: "The group (1-8) or a cohort such as 6-7.") var group: String
-        @Option(help: "pct-1F, pct-2F1S, pct-niveau-I-II or abilityGrowth.") var metric: String
+        @Option(help: "pct-1F, pct-2F1S, pct-niveau-I-II, abilityGrowth or meanAbility.") var metric: String
         @Option(help: "The value (a percentage for pct-…).") var value: String
         @Option(help: "How many pupils the value is over.") var n: Int
         @Option(help: "The school's ambitie for this figure.") var ambition: String?
@@ -105,28 +105,101 @@ extension TrendCommand {
     /// `kcsync trend import FILE.csv`.
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Lees trendcijfers in uit een CSV-bestand (alles of niets).",
-            discussion: "Columns: school, subject-area, period, group, metric, value, n, ambition, floor, national-average, duiding, actions (Dutch names work too). See the README and Examples/trends.csv.")
+            abstract: "Lees trendcijfers in (alles of niets): kcsync's eigen CSV, of een export van het leerlingvolgsysteem (per leerling of per groep; CSV, XLSX of ODS).",
+            discussion: """
+                kcsync's own columns: school, subject-area, period, group, metric, value, n, ambition, floor, national-average, duiding, actions (Dutch names work too); see Examples/trends.csv.
+                Any other file is read as an LVS export. The first time a source is seen kcsync proposes which column is what and asks; the answer is kept per source. Pupil rows are counted into group figures and never stored. Roles for --map: \(LVSRole.allCases.map(\.rawValue).joined(separator: ", ")).
+                """)
 
         @OptionGroup var options: ReplicaOptions
-        @Argument(help: "The CSV file.") var file: String
+        @Argument(help: "The file: CSV, XLSX or ODS.") var file: String
         @Flag(help: "Keep the figures at school (default: share the aggregates with the board).") var noShare = false
+        @Option(help: "The name of the export's source (e.g. cito), to keep its column mapping under; by default the columns themselves identify it.") var source: String?
+        @Option(help: "Which column is what, as \"COLUMN=ROLE\" (repeatable); kept for the source.") var map: [String] = []
+        @Option(help: "The subject area of the whole file, when it has no subject column.") var subjectArea: String?
+        @Option(help: "The school year of the whole file (e.g. 2025-2026), when neither a year nor a date column says it.") var schoolYear: String?
+        @Flag(help: "Only show the group figures the file gives; write nothing.") var preview = false
+        @Flag(help: "Accept the proposed column mapping without asking.") var yes = false
 
         func run() throws {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ValidationError("Het bestand \(file) kan niet worden gelezen.")
             }
-            let text: String
-            do { text = try TrendCSV.text(of: data) } catch {
-                FileHandle.standardError.write(Data("kcsync: \(file) is niet ingelezen: \(error.errors.map(\.message).joined(separator: "; ")).\n".utf8))
-                throw ExitCode(1)
-            }
             try reporting {
-                let figures = try options.open().importTrends(csv: text, share: !noShare)
-                if options.json { try printJSON(figures.map(TrendView.init)) } else {
-                    print("\(figures.count) trendcijfer(s) ingelezen uit \(file)\(noShare ? "" : " en gedeeld met het bestuur").")
+                let replica = try options.open()
+                switch try TrendFile.read(data) {
+                case .kcsync(let text):
+                    let figures = try replica.importTrends(csv: text, share: !noShare)
+                    report(figures)
+                case .export(let rows, let header, let fingerprint):
+                    let source = self.source ?? fingerprint
+                    var mapping: LVSMapping
+                    var fresh = false
+                    if !map.isEmpty {
+                        mapping = LVSMapping(columns: Dictionary(header.map { ($0, LVSRole.ignore) }, uniquingKeysWith: { a, _ in a }))
+                        for item in map {
+                            guard let split = item.lastIndex(of: "="), let role = LVSRole(rawValue: item[item.index(after: split)...].trimmingCharacters(in: .whitespaces).lowercased())
+                                    ?? LVSRole.allCases.first(where: { $0.rawValue.lowercased() == item[item.index(after: split)...].trimmingCharacters(in: .whitespaces).lowercased() }) else {
+                                throw KCError(.invalidInput, "--map '\(item)': schrijf KOLOM=ROL, met een rol uit: \(LVSRole.allCases.map(\.rawValue).joined(separator: ", ")).")
+                            }
+                            let column = item[..<split].trimmingCharacters(in: .whitespaces)
+                            guard header.contains(column) else { throw KCError(.invalidInput, "--map: het bestand heeft geen kolom '\(column)'; de kolommen zijn: \(header.joined(separator: ", ")).") }
+                            mapping.columns[column] = role
+                        }
+                    } else if let saved = replica.lvsMapping(source: source) {
+                        mapping = saved
+                    } else {
+                        mapping = LVSExport.propose(header)
+                        fresh = true
+                    }
+                    if let subjectArea { mapping.subjectArea = try parseSubjectArea(subjectArea) }
+                    if let schoolYear {
+                        guard let year = Period.typed(schoolYear + " M")?.startYear else { throw KCError(.invalidInput, "--school-year '\(schoolYear)': schrijf bijvoorbeeld 2025-2026.") }
+                        mapping.schoolYear = year
+                    }
+                    if fresh || preview {
+                        say("Kolommen van dit bestand en wat kcsync ervan maakt\(fresh ? " (voorstel)" : ""):")
+                        for column in header where !column.isEmpty { say("  \(column) → \(mapping.columns[column]?.label ?? LVSRole.ignore.label)") }
+                    }
+                    let summary: LVSExport.Summary
+                    do { summary = try replica.previewExport(rows, mapping: mapping) } catch {
+                        if fresh {
+                            say("Geef de indeling op met --map \"KOLOM=ROL\" (rollen: \(LVSRole.allCases.map(\.rawValue).joined(separator: ", "))).")
+                        }
+                        throw error
+                    }
+                    if fresh || preview {
+                        say("\(summary.pupilRows > 0 ? "\(summary.pupilRows) leerlingrijen worden " : "Dit wordt ")\(summary.drafts.count) groepscijfers (leerlingrijen worden niet bewaard):")
+                        for draft in summary.drafts.prefix(preview ? 1_000 : 12) {
+                            say("  \(draft.period)  \(draft.subjectArea.label), groep \(draft.group), \(draft.metric.label): \(draft.metric.format(draft.value)) (n=\(draft.pupils))")
+                        }
+                        if !preview && summary.drafts.count > 12 { say("  … en \(summary.drafts.count - 12) meer (alles zien: --preview)") }
+                    }
+                    if preview { return }
+                    if fresh && !yes {
+                        guard isatty(STDIN_FILENO) == 1 else {
+                            throw KCError(.invalidInput, "Dit is een nieuwe bron; er is niets opgeslagen. Klopt het voorstel, herhaal dan met --yes; anders geef de indeling met --map \"KOLOM=ROL\".")
+                        }
+                        print("Klopt deze indeling? Dan onthoudt kcsync hem voor deze bron. [j/N] ", terminator: "")
+                        guard let answer = readLine()?.lowercased(), ["j", "ja", "y", "yes"].contains(answer) else {
+                            print("Niets opgeslagen. Geef de indeling met --map \"KOLOM=ROL\".")
+                            return
+                        }
+                    }
+                    let figures = try replica.importExport(rows, mapping: mapping, share: !noShare)
+                    try replica.saveLVSMapping(mapping, source: source)
+                    report(figures, pupils: summary.pupilRows)
                 }
             }
+        }
+
+        /// A line for the person at the terminal (not in --json output).
+        func say(_ line: String) { if !options.json { print(line) } }
+
+        func report(_ figures: [TrendFigure], pupils: Int = 0) {
+            if options.json { try? printJSON(figures.map(TrendView.init)); return }
+            let counted = pupils > 0 ? " (geteld uit \(pupils) leerlingrijen; die zijn niet bewaard)" : ""
+            print("\(figures.count) trendcijfer(s) ingelezen uit \(file)\(counted)\(noShare ? "" : " en gedeeld met het bestuur").")
         }
     }
 
