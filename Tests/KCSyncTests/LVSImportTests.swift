@@ -127,6 +127,7 @@ struct LVSImportTests {
             stored.append((try? Data(contentsOf: cli.home.appendingPathComponent(name))) ?? Data())
         }
         #expect(stored.count > 10_000)
-        for name in names where name.utf8.count >= 5 {  // shorter ones could occur by chance in keys and signatures #expect(stored.range(of: Data(name.utf8)) == nil, "'\(name)' is in the replica's files") }
+        // (Names of five letters or more: shorter ones could occur by chance in keys and signatures.)
+        for name in names where name.utf8.count >= 5 { #expect(stored.range(of: Data(name.utf8)) == nil, "'\(name)' is in the replica's files") }
     }
 }
