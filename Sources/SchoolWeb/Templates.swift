@@ -5,7 +5,7 @@
 enum Templates {
     static let all: [String: String] = [
         "school": school, "login": login, "vandaag": today, "notities": notes, "notitie": note, "notitie-formulier": noteForm,
-        "afspraken": agreements, "advies": advice, "fout": failure, "conflicten": conflicts, "wissen": erase, "trends": trends,
+        "afspraken": agreements, "advies": advice, "fout": failure, "conflicten": conflicts, "wissen": erase, "trends": trends, "trends-indeling": trendsMapping,
     ]
 
     static let school = """
@@ -277,8 +277,8 @@ enum Templates {
         <section aria-labelledby="kop-inlezen"><h3 id="kop-inlezen">Cijfers van de leerteams inlezen</h3>
         <form method="post" action="/trends" enctype="multipart/form-data">
         <input type="hidden" name="token" value="{{token}}">
-        <label for="bestand">CSV-bestand (zoals Excel het opslaat: met ; of , en decimale komma's)</label>
-        <input type="file" id="bestand" name="bestand" accept=".csv,text/csv" required>
+        <label for="bestand">Bestand: de CSV van kcsync, of een export van het leerlingvolgsysteem (CSV, XLSX of ODS; per leerling of per groep)</label>
+        <input type="file" id="bestand" name="bestand" accept=".csv,.xlsx,.ods,text/csv" required>
         <label><input type="checkbox" name="delen" value="ja" checked> Delen met het bestuur (zonder n; cijfers onder 10 leerlingen worden afgeschermd)</label>
         <p><button type="submit" id="inlezen">Inlezen</button></p>
         </form>
@@ -303,6 +303,36 @@ enum Templates {
         {{/subjects}}
         <p class="uitleg">In de grafiek: stippellijn blauw de ambitie, rood de norm; grijs de spreiding bij andere scholen van het bestuur (alleen als minstens drie scholen dat cijfer deelden). Een cijfer over minder dan 10 leerlingen ziet alleen uw school; het telt niet mee in de signalen.</p>
         </div>
+        {{/main}}
+        {{/school}}
+        """
+
+    static let trendsMapping = """
+        {{<school}}
+        {{$main}}
+        <h2>Welke kolom is wat?</h2>
+        <p class="uitleg">Dit bestand komt uit een leerlingvolgsysteem dat kcsync nog niet kent. Geef één keer aan wat elke kolom is; kcsync onthoudt het voor dit soort bestand. Van de leerlingrijen worden alleen groepscijfers gemaakt: geen leerling wordt bewaard.</p>
+        {{#problem}}<p class="melding" role="alert">{{problem}}</p>{{/problem}}
+        <form method="post" action="/trends" enctype="multipart/form-data">
+        <input type="hidden" name="token" value="{{token}}">
+        <table><caption>Kolommen</caption><thead><tr><th scope="col">Kolom</th><th scope="col">Voorbeeld</th><th scope="col">Is</th></tr></thead><tbody>
+        {{#columns}}<tr><td>{{name}}</td><td>{{sample}}</td><td><label class="overslaan" for="kolom-{{index}}">Wat is kolom {{name}}</label>
+        <select id="kolom-{{index}}" name="kolom[]">{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select></td></tr>{{/columns}}
+        </tbody></table>
+        <label for="vakgebied">Vakgebied van het hele bestand</label>
+        <select id="vakgebied" name="vakgebied">{{#areas}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/areas}}</select>
+        <label for="schooljaar">Schooljaar van het hele bestand (als geen kolom het zegt, bijvoorbeeld 2025-2026)</label>
+        <input type="text" id="schooljaar" name="schooljaar" value="{{schoolYear}}">
+        <label for="bestand">Kies het bestand opnieuw (de browser onthoudt het niet)</label>
+        <input type="file" id="bestand" name="bestand" accept=".csv,.xlsx,.ods,text/csv" required>
+        <label><input type="checkbox" name="delen" value="ja"{{#share}} checked{{/share}}> Delen met het bestuur (zonder n; cijfers onder 10 leerlingen worden afgeschermd)</label>
+        <p><button type="submit" name="actie" value="voorbeeld" class="tweede" id="voorbeeld">Voorbeeld bijwerken</button>
+        <button type="submit" name="actie" value="inlezen" id="inlezen-export">Inlezen</button></p>
+        </form>
+        <section aria-labelledby="kop-voorbeeld"><h3 id="kop-voorbeeld">Voorbeeld: wat kcsync schrijft</h3>
+        {{#hasFigures}}<p>{{#pupilRows}}{{pupilRows}} leerlingrijen worden {{/pupilRows}}deze groepscijfers:</p><ul>{{#figures}}<li>{{text}}</li>{{/figures}}</ul>{{/hasFigures}}
+        {{^hasFigures}}<p>Nog geen groepscijfers met deze indeling.</p>{{/hasFigures}}
+        </section>
         {{/main}}
         {{/school}}
         """

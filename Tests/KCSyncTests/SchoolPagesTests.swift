@@ -179,6 +179,28 @@ import Testing
         #expect(page.contains("<svg") && page.contains("dalende trend") && page.contains("47,1%"), "\(page.suffix(3000))")
         try accessible("Trends with charts")
 
+        // An LVS export (Boom-like, XLSX, by date): the first time the page asks which column
+        // is what, with a preview; then it is read, and the next upload of that source is not asked.
+        let export = DemoTests.repository.appendingPathComponent("Examples/lvs-boom-datum.xlsx").path
+        try browser.attach("#bestand", export)
+        try browser.click("#inlezen")
+        #expect(try await EndToEndTests.eventually(30) { try browser.source().contains("Welke kolom is wat?") }, "\(((try? browser.source()) ?? "").suffix(2000))")
+        page = try browser.source()
+        #expect(page.contains("88 leerlingrijen worden deze groepscijfers") && page.contains("groep 7 · vaardigheidsgroei"), "\(page.suffix(3000))")
+        try accessible("the export's column mapping")
+        #expect(try kc("trend", "list", "--json", "--data", desk).array().count == 10, "the mapping page writes nothing")
+        try browser.attach("#bestand", export)
+        try browser.click("#inlezen-export")
+        #expect(try await EndToEndTests.eventually(30) { try browser.source().contains("trendcijfers ingelezen") }, "\(((try? browser.source()) ?? "").suffix(2000))")
+        let afterExport = try kc("trend", "list", "--json", "--data", desk).array().count
+        #expect(afterExport > 10)
+        try browser.open(base + "/trends")
+        #expect(try !browser.source().contains("trendcijfers ingelezen"))
+        try browser.attach("#bestand", export)
+        try browser.click("#inlezen")
+        #expect(try await EndToEndTests.eventually(30) { try browser.source().contains("trendcijfers ingelezen") }, "the source's mapping was not kept")
+        #expect(try !browser.source().contains("Welke kolom"))
+
         // Live: a note written at the laptop appears on the open list without a reload.
         try browser.open(base + "/notities")
         try kc("note", "add", "--data", laptop, "--role", "leercoordinator", "--category", "observatie", "--title", "Klassenbezoek vanaf de laptop")
