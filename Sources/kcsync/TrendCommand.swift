@@ -9,7 +9,7 @@ struct TrendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trend",
         abstract: "Trendanalyses: de halfjaarlijkse cijfers per vakgebied, periode, groep en maat.",
-        subcommands: [Add.self, Import.self, List.self, Inspection.self]
+        subcommands: [Add.self, Import.self, List.self, Inspection.self, ViewCommand.self]
     )
 
     /// The Inspectie's two indicators as lines a kc'er reads, with the Inspectie's own figures
@@ -255,6 +255,68 @@ extension TrendCommand {
                 print(lines.isEmpty ? "Nog geen cijfers van groep 8 voor % 1F of % 2F/1S in lezen, taalverzorging of rekenen." : lines.joined(separator: "\n"))
             }
         }
+    }
+}
+
+extension TrendCommand {
+    /// `kcsync trend view trendanalyse|dwarsdoorsnede|leergroei`: at a school its own figures,
+    /// at the board (a board's --data) every school's shared ones, small cells as "< 10".
+    struct ViewCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "view", abstract: "Bekijk de trendcijfers als trendanalyse (één jaargroep over de jaren), dwarsdoorsnede (alle groepen op één moment) of leergroei (één cohort door de groepen).")
+        @OptionGroup var options: ReplicaOptions
+        @Argument(help: "trendanalyse, dwarsdoorsnede or leergroei.") var kind: String
+        @Option(help: "The subject area.") var subjectArea: String
+        @Option(help: "The metric (trendanalyse and leergroei; default pct-niveau-I-II).") var metric: String?
+        @Option(help: "The toetsmoment (dwarsdoorsnede: which one; leergroei: where the cohort ends; default the latest).") var period: String?
+        @Option(help: "Leergroei: the group the cohort is in at --period (default 8).") var group: Int = 8
+
+        func run() throws {
+            guard let view = TrendViewKind(rawValue: kind.lowercased()) else {
+                throw ValidationError("'\(kind)': kies trendanalyse, dwarsdoorsnede of leergroei.")
+            }
+            let area = try parseSubjectArea(subjectArea)
+            let metric = try metric.map(TrendCommand.parseMetric) ?? .percentLevelIandII
+            let asked = try period.map(parsePeriod)
+            guard (1...8).contains(group) else { throw ValidationError("--group: 1 tot en met 8.") }
+            try reporting {
+                let figures: [TrendFigure]
+                if BoardReplica.isBoardDirectory(options.directory) {
+                    let board = try BoardReplica.open(directory: options.directory)
+                    figures = try BoardReport.figures(store: board.store, scope: board.scope)
+                } else {
+                    figures = try options.open().trends()
+                }
+                let latest = asked ?? figures.filter { $0.subjectArea == area }.map(\.period).max()
+                switch view {
+                case .trendAnalysis:
+                    let table = TrendViews.trendAnalysis(figures, area: area, metric: metric)
+                    print("Trendanalyse \(area.label), \(metric.label): per jaargroep over de jaren")
+                    print(TrendCommand.table(header: ["school", "groep"] + table.periods.map(\.description),
+                                             rows: table.rows.map { [$0.school, $0.group] + $0.cells.map(\.display) }))
+                case .crossSection:
+                    guard let latest else { print("Nog geen cijfers voor \(area.label)."); return }
+                    let table = TrendViews.crossSection(figures, area: area, period: latest)
+                    print("Dwarsdoorsnede \(area.label), \(latest): alle groepen")
+                    print(TrendCommand.table(header: ["school", "groep"] + table.metrics.map(\.label),
+                                             rows: table.rows.map { [$0.school, $0.group] + $0.cells.map(\.display) }))
+                case .cohort:
+                    guard let latest else { print("Nog geen cijfers voor \(area.label)."); return }
+                    let table = TrendViews.cohort(figures, area: area, metric: metric, group: group, period: latest)
+                    print("Leergroei \(area.label), \(metric.label): het cohort dat in \(latest) in groep \(group) zit")
+                    print(TrendCommand.table(header: ["school"] + table.steps.map { "groep \($0.group) \($0.period)" },
+                                             rows: table.rows.map { [$0.school] + $0.cells.map(\.display) }))
+                }
+            }
+        }
+    }
+
+    /// Columns padded to their widest cell.
+    static func table(header: [String], rows: [[String]]) -> String {
+        guard !rows.isEmpty else { return "  (geen cijfers)" }
+        let widths = header.indices.map { column in ([header] + rows).map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return ([header] + rows).map { row in
+            "  " + row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }.joined(separator: "\n")
     }
 }
 
