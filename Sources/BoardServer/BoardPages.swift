@@ -98,6 +98,9 @@ enum BoardPages {
             </article>
             {{/advice}}
             </section>
+            {{#weergave}}<section id="weergaven"><h2>Weergaven</h2>
+            <p class="uitleg">Per school, zoals de scholen deelden: cijfers over minder dan 10 leerlingen als &lt; 10, cijfers die zo'n cijfer zouden verraden als afgeschermd.</p>
+            {{> weergave}}</section>{{/weergave}}
             {{#subjects}}
             <section id="vak-{{anchor}}"><h2>{{name}}</h2>
             <table><thead><tr><th scope="col">School</th><th scope="col">Groep</th><th scope="col">Maat</th>{{#periods}}<th scope="col">{{.}}</th>{{/periods}}<th scope="col">Ambitie</th><th scope="col">Norm</th><th scope="col">Verloop</th><th scope="col">Signalen</th></tr></thead><tbody>
@@ -161,7 +164,7 @@ enum BoardPages {
     struct Badge { var css: String; var label: String }
     struct Cell { var display: String; var suppressed: Bool; var band: String? }
 
-    static func overview(_ report: BoardReport, account: String, periods: [String]) -> String {
+    static func overview(_ report: BoardReport, account: String, periods: [String], views: WebTrendViews.Model? = nil) -> String {
         struct SignalRow { var text: String; var schools: String }
         struct Reaction { var school: String; var reaction: String; var comment: String; var css: String }
         struct Advice {
@@ -180,6 +183,7 @@ enum BoardPages {
             var signals: [SignalRow]; var hasSignals: Bool; var advice: [Advice]; var subjects: [Subject]; var period: String?
             var agreements: [Agreement]; var hasAgreements: Bool; var notes: [BoardReport.SharedNote]
             var inspection: [WebInspection.Row]; var hasInspection: Bool; var belowText: String?
+            var weergave: WebTrendViews.Model?
         }
         let periodChoices = [Choice(href: link(period: nil, area: report.subjectArea), label: "alle", current: report.period == nil)]
             + periods.map { Choice(href: link(period: $0, area: report.subjectArea), label: $0, current: report.period == $0) }
@@ -223,7 +227,8 @@ enum BoardPages {
             advice: advice, subjects: subjects, period: report.period,
             agreements: report.agreements.map { Agreement(school: $0.school, title: $0.title, owner: $0.owner, due: $0.dueDate ?? "–", status: $0.status) },
             hasAgreements: !report.agreements.isEmpty, notes: report.notes,
-            inspection: WebInspection.rows(report.inspection), hasInspection: !report.inspection.isEmpty, belowText: belowText(report))
+            inspection: WebInspection.rows(report.inspection), hasInspection: !report.inspection.isEmpty, belowText: belowText(report),
+            weergave: views)
         return render(view, "board-overview")
     }
 

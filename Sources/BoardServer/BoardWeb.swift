@@ -81,7 +81,9 @@ struct BoardWeb: Sendable {
         do {
             let report = try board.report(period: period, subjectArea: area)
             let periods = try board.periods().map(\.description)
-            return BoardWeb.html(BoardPages.overview(report, account: account, periods: periods))
+            let query = WebPages.viewQuery(request)
+            let views = WebTrendViews.model(try BoardReport.figures(store: board.store, scope: board.scope), query: { query[$0] }, action: "/#weergaven", showSchool: true)
+            return BoardWeb.html(BoardPages.overview(report, account: account, periods: periods, views: views))
         } catch {
             logger.error("board page failed", metadata: ["error": "\(error)"])
             return BoardWeb.html(BoardPages.failure(), status: .internalServerError)

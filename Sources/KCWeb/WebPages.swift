@@ -29,6 +29,7 @@ public enum WebPages {
         do {
             try library.register(layout, named: "layout")
             try library.register(WebInspection.partial, named: "inspectie")
+            try library.register(WebTrendViews.partial, named: "weergave")
             for (name, text) in templates { try library.register(text, named: name) }
         } catch {
             fatalError("a page template does not parse: \(error)")
@@ -74,6 +75,13 @@ public enum WebPages {
         guard let raw = request.uri.queryParameters.get(name) else { return nil }
         let value = String(raw).replacingOccurrences(of: "+", with: " ").trimmingCharacters(in: .whitespaces)
         return value.isEmpty ? nil : value
+    }
+
+    /// The query parameters the three views read.
+    public static func viewQuery(_ request: Request) -> [String: String] {
+        var out: [String: String] = [:]
+        for name in ["weergave", "vakgebied", "maat", "periode", "groep"] { out[name] = queryValue(request, name).map { String($0.prefix(40)) } }
+        return out
     }
 
     /// The page's part that the live script swaps: everything inside `<main>`. Pages that show

@@ -19,7 +19,7 @@ extension SchoolWeb {
     /// The fewest other schools a comparison range is drawn from.
     static let comparisonMinimum = 3
 
-    func trends(_ context: KCWebContext, notice: String? = nil, problem: String? = nil, problems: [String] = [],
+    func trends(_ context: KCWebContext, query: [String: String] = [:], notice: String? = nil, problem: String? = nil, problems: [String] = [],
                 status: HTTPResponse.Status = .ok) -> Response {
         struct Cell { var display: String; var small: Bool }
         struct Row {
@@ -31,6 +31,7 @@ extension SchoolWeb {
             var page: Frame; var token: String; var subjects: [Subject]; var hasSubjects: Bool
             var notice: String?; var problem: String?; var problems: [String]
             var inspection: [WebInspection.Row]; var hasInspection: Bool; var thresholdSource: String?
+            var weergave: WebTrendViews.Model
         }
         do throws(KCError) {
             let school = replica.configuration.school
@@ -80,7 +81,8 @@ extension SchoolWeb {
             }
             let view = View(page: frame(context, title: "Trends", current: "/trends"), token: context.sessions.session?.token ?? "",
                             subjects: subjects, hasSubjects: !subjects.isEmpty, notice: notice, problem: problem, problems: problems,
-                            inspection: WebInspection.rows(inspection), hasInspection: !inspection.isEmpty, thresholdSource: replica.threshold1S2F?.source)
+                            inspection: WebInspection.rows(inspection), hasInspection: !inspection.isEmpty, thresholdSource: replica.threshold1S2F?.source,
+                            weergave: WebTrendViews.model(try replica.trends(), query: { query[$0] }, action: "/trends", showSchool: false))
             return render(view, "trends", status: status)
         } catch {
             return failure(context, error)

@@ -130,7 +130,7 @@ public struct SchoolWeb: Sendable {
         pages.post("/notities/:id/wissen") { request, context in try await self.erase(request, context) }
         pages.get("/conflicten") { _, context in self.conflicts(context) }
         pages.post("/conflicten") { request, context in try await self.resolve(request, context) }
-        pages.get("/trends") { _, context in self.trends(context) }
+        pages.get("/trends") { request, context in self.trends(context, query: WebPages.viewQuery(request)) }
         pages.post("/trends") { request, context in try await self.uploadTrends(request, context) }
         pages.get("/afspraken") { _, context in self.agreements(context) }
         pages.post("/afspraken/:id") { request, context in try await self.updateAgreement(request, context) }

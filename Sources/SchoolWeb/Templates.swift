@@ -290,6 +290,9 @@ enum Templates {
         {{> inspectie}}
         {{#thresholdSource}}<p class="uitleg">De signaleringswaarde 1S/2F komt uit {{thresholdSource}}; die voor 1F is 85% voor elke school.</p>{{/thresholdSource}}
         </section>
+        <section aria-labelledby="kop-weergave"><h3 id="kop-weergave">Weergaven</h3>
+        {{> weergave}}
+        </section>
         <h3>Eigen analyse per vak, groep en periode</h3>
         <p class="uitleg">Dit is de analyse van de school zelf; de inspectie oordeelt niet per vak of per jaar, maar over de drie vakken samen en drie jaar (hierboven).</p>
         {{^hasSubjects}}<p>Nog geen trendcijfers.</p>{{/hasSubjects}}

@@ -201,6 +201,18 @@ import Testing
         #expect(try await EndToEndTests.eventually(30) { try browser.source().contains("trendcijfers ingelezen") }, "the source's mapping was not kept")
         #expect(try !browser.source().contains("Welke kolom"))
 
+        // The three views, each at its own address.
+        try browser.open(base + "/trends?weergave=dwarsdoorsnede&vakgebied=spelling&periode=2025-2026+E")
+        page = try browser.source()
+        #expect(page.contains("Dwarsdoorsnede: spelling, alle groepen in 2025-2026 E") && page.contains("gemiddelde vaardigheidsscore"), "\(page.suffix(3000))")
+        try accessible("Trends, dwarsdoorsnede")
+        try browser.open(base + "/trends?weergave=leergroei&vakgebied=spelling&maat=abilityGrowth&groep=7")
+        page = try browser.source()
+        #expect(page.contains("Leergroei: spelling, vaardigheidsgroei, het cohort dat in 2025-2026 E in groep 7 zit") && page.contains("groep 7 · 2025-2026 E"),
+                "\(page.suffix(3000))")
+        try browser.open(base + "/trends?weergave=trendanalyse&vakgebied=begrijpend+lezen")
+        #expect(try browser.source().contains("Trendanalyse: begrijpend lezen"))
+
         // Live: a note written at the laptop appears on the open list without a reload.
         try browser.open(base + "/notities")
         try kc("note", "add", "--data", laptop, "--role", "leercoordinator", "--category", "observatie", "--title", "Klassenbezoek vanaf de laptop")
