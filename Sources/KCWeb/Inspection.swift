@@ -46,11 +46,11 @@ public enum WebInspection {
     /// The table; the view has `inspection` (``Row``s) and `hasInspection`.
     static let partial = """
         {{#hasInspection}}
-        <table><caption>Groep 8: lezen, taalverzorging en rekenen samen, gewogen over de laatste drie schooljaren</caption>
+        <div class="breed" tabindex="0" role="region" aria-label="De indicatoren van de inspectie"><table><caption>Groep 8: lezen, taalverzorging en rekenen samen, gewogen over de laatste drie schooljaren</caption>
         <thead><tr><th scope="col">School</th><th scope="col">Indicator</th><th scope="col">Waarde</th><th scope="col">Signalerings&shy;waarde</th><th scope="col">Oordeel</th><th scope="col">Marge</th><th scope="col">Volgens de inspectie</th><th scope="col">Vergelijkbare scholen</th><th scope="col">Schoolweging</th></tr></thead><tbody>
         {{#inspection}}<tr><td>{{school}}</td><td>{{indicator}}</td><td class="getal">{{value}}</td><td class="getal">{{threshold}}</td><td>{{#below}}<span class="label onder">{{outcome}}</span>{{/below}}{{^below}}{{outcome}}{{/below}}</td><td class="getal">{{margin}}</td><td class="getal">{{published}}</td><td class="getal">{{similar}}</td><td>{{weight}}</td></tr>
         {{#note}}<tr><td></td><td colspan="8"><small>{{note}}</small></td></tr>{{/note}}{{/inspection}}
-        </tbody></table>
+        </tbody></table></div>
         {{/hasInspection}}
         {{^hasInspection}}<p>Nog geen indicatoren: daarvoor zijn cijfers van groep 8 nodig (% 1F en % 2F/1S in lezen, taalverzorging en rekenen), of het bestand van de inspectie (kcsync board import-inspectie).</p>{{/hasInspection}}
         """

@@ -38,6 +38,7 @@ extension WebPages {
         .reactie-overgenomen{color:var(--groen);font-weight:bold}.reactie-gezien{color:var(--blauw)}.reactie-niet{color:var(--zacht)}
         article{border-left:4px solid var(--blauw);padding-left:1rem;margin:1rem 0}small{color:var(--zacht)}
         .legenda svg{vertical-align:middle}
+        .breed{overflow-x:auto}
         @media print{nav.hoofd,.overslaan,form,button,.knop{display:none}body{background:#fff}section{box-shadow:none;border:1px solid #999}header.kop{background:#fff;color:#000}}
         """
 }
