@@ -33,6 +33,14 @@ public struct TrendCell: Sendable, Equatable {
 }
 
 public enum TrendViews {
+    /// Row keys `school|group` by school, then by group as a number.
+    static func ordered(_ keys: some Collection<String>) -> [String] {
+        keys.sorted { a, b in
+            let (x, y) = (a.split(separator: "|"), b.split(separator: "|"))
+            return (x[0], Int(x[1]) ?? 0) < (y[0], Int(y[1]) ?? 0)
+        }
+    }
+
     static func cell(_ figure: TrendFigure?, period: Period, group: String) -> TrendCell {
         guard let figure else { return TrendCell(period: period, group: group, value: nil, display: "–") }
         if let value = figure.value, figure.suppression == nil, figure.pupils != nil || figure.band != .under10 {
@@ -47,10 +55,7 @@ public enum TrendViews {
         let chosen = figures.filter { $0.subjectArea == area && $0.metric == metric && (moment == nil || $0.period.moment == moment) && !$0.group.contains("-") }
         let periods = Set(chosen.map(\.period)).sorted()
         let byRow = Dictionary(grouping: chosen) { "\($0.school)|\($0.group)" }
-        let rows = byRow.keys.sorted { a, b in
-            let (x, y) = (a.split(separator: "|"), b.split(separator: "|"))
-            return (x[0], Int(x[1]) ?? 0) < (y[0], Int(y[1]) ?? 0)
-        }.map { key -> (school: String, group: String, cells: [TrendCell]) in
+        let rows = ordered(byRow.keys).map { key -> (school: String, group: String, cells: [TrendCell]) in
             let parts = key.split(separator: "|").map(String.init)
             let byPeriod = Dictionary(byRow[key]!.map { ($0.period, $0) }, uniquingKeysWith: { a, _ in a })
             return (parts[0], parts[1], periods.map { cell(byPeriod[$0], period: $0, group: parts[1]) })
@@ -64,10 +69,7 @@ public enum TrendViews {
         let chosen = figures.filter { $0.subjectArea == area && $0.period == period && TrendDraft.isValidGroup($0.group) && !$0.group.contains("-") }
         let metrics = TrendMetric.allCases.filter { metric in chosen.contains { $0.metric == metric } }
         let byRow = Dictionary(grouping: chosen) { "\($0.school)|\($0.group)" }
-        let rows = byRow.keys.sorted { a, b in
-            let (x, y) = (a.split(separator: "|"), b.split(separator: "|"))
-            return (x[0], Int(x[1]) ?? 0) < (y[0], Int(y[1]) ?? 0)
-        }.map { key -> (school: String, group: String, cells: [TrendCell]) in
+        let rows = ordered(byRow.keys).map { key -> (school: String, group: String, cells: [TrendCell]) in
             let parts = key.split(separator: "|").map(String.init)
             let byMetric = Dictionary(byRow[key]!.map { ($0.metric, $0) }, uniquingKeysWith: { a, _ in a })
             return (parts[0], parts[1], metrics.map { cell(byMetric[$0], period: period, group: parts[1]) })

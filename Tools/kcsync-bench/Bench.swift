@@ -65,17 +65,29 @@ struct Bench: AsyncParsableCommand {
     var only: [String] = []
 
     mutating func run() async throws {
-        var report: [String: [String: Double]] = [:]
-        if only.isEmpty || only.contains("W1") { report["W1"] = try w1() }
-        if only.isEmpty || only.contains("W2") { report["W2"] = try w2() }
-        if only.isEmpty || only.contains("W3") { report["W3"] = try await w3() }
-        if only.isEmpty || only.contains("W5") { report["W5"] = try await w5() }
-        if only.isEmpty || only.contains("W6") { report["W6"] = try await w6() }
-        if only.isEmpty || only.contains("W7") { report["W7"] = try await w7() }
+        // Every workload that runs reports, whatever another one did: a failure is reported
+        // under its own key ({"error": "…"}), the others still print, and the exit code says so.
+        var report: [String: Any] = [:]
+        var failed: [String] = []
+        func measure(_ name: String, _ body: () async throws -> [String: Double]) async {
+            guard only.isEmpty || only.contains(name) else { return }
+            do { report[name] = try await body() } catch {
+                failed.append(name)
+                report[name] = ["error": "\(error)"]
+                FileHandle.standardError.write(Data("kcsync-bench: \(name) failed: \(error)\n".utf8))
+            }
+        }
+        await measure("W1") { try w1() }
+        await measure("W2") { try w2() }
+        await measure("W3") { try await w3() }
+        await measure("W5") { try await w5() }
+        await measure("W6") { try await w6() }
+        await measure("W7") { try await w7() }
         if json {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
         }
+        if !failed.isEmpty { throw ExitCode(1) }
     }
 
     func line(_ text: String) {
