@@ -64,6 +64,17 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Run only these workloads (e.g. --only W1).")
     var only: [String] = []
 
+    func validate() throws {
+        for (name, value) in [("--count", count), ("--batch", batch), ("--singles", singles), ("--apply-batch", applyBatch), ("--history", history),
+                              ("--w6-schools", w6Schools), ("--w5-schools", w5Schools), ("--w5-changes", w5Changes), ("--w5-queries", w5Queries),
+                              ("--w7-sessions", w7Sessions)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1")
+        }
+        guard w7HalfOpen >= 0, w6Seconds > 0, w7Seconds > 0 else { throw ValidationError("--w7-half-open, --w6-seconds and --w7-seconds must not be negative") }
+        let known: Set = ["W1", "W2", "W3", "W5", "W6", "W7"]
+        for name in only where !known.contains(name) { throw ValidationError("--only \(name): the workloads are \(known.sorted().joined(separator: ", "))") }
+    }
+
     mutating func run() async throws {
         // Every workload that runs reports, whatever another one did: a failure is reported
         // under its own key ({"error": "…"}), the others still print, and the exit code says so.
