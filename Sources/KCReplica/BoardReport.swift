@@ -24,6 +24,14 @@ public struct BoardReport: Codable, Sendable, Equatable {
         /// because it would let a small cell be computed).
         public var display: String
         public var suppressed: Bool
+
+        public init(period: String, value: Double?, pupilsBand: String, display: String, suppressed: Bool) {
+            self.period = period
+            self.value = value
+            self.pupilsBand = pupilsBand
+            self.display = display
+            self.suppressed = suppressed
+        }
     }
 
     /// One school × group × metric of a subject over the periods.
@@ -42,6 +50,21 @@ public struct BoardReport: Codable, Sendable, Equatable {
         public var underFloor: Bool?
         /// The leerteam's duiding of the latest figure shown.
         public var interpretation: String
+
+        public init(school: String, group: String, metric: String, metricLabel: String, ambition: Double?, floor: Double?, points: [Point],
+                    direction: String, underAmbition: Bool?, underFloor: Bool?, interpretation: String) {
+            self.school = school
+            self.group = group
+            self.metric = metric
+            self.metricLabel = metricLabel
+            self.ambition = ambition
+            self.floor = floor
+            self.points = points
+            self.direction = direction
+            self.underAmbition = underAmbition
+            self.underFloor = underFloor
+            self.interpretation = interpretation
+        }
     }
 
     /// Everything of one subject.

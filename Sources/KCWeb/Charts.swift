@@ -24,8 +24,10 @@ public enum WebCharts {
     /// The series over `periods` as a small inline SVG: a line through the values shown
     /// (broken where a figure is withheld or missing), dashed lines for ambitie and floor, and,
     /// with `comparison` (period → the range of other schools), a grey band behind it.
+    /// A comparison whose every range is one value is drawn as a grey line (`comparisonName`
+    /// says what it is, for the chart's text).
     public static func sparkline(_ series: BoardReport.Series, periods: [String], comparison: [String: ClosedRange<Double>] = [:],
-                                 width: Double = 150, height: Double = 40) -> String {
+                                 comparisonName: String = "de andere scholen", width: Double = 150, height: Double = 40) -> String {
         let pad = 4.0
         let values = series.points.compactMap(\.value)
         guard !values.isEmpty else { return "<small>–</small>" }
@@ -39,11 +41,13 @@ public enum WebCharts {
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         let byPeriod = Dictionary(series.points.map { ($0.period, $0) }, uniquingKeysWith: { a, _ in a })
         var label = series.points.map { "\($0.period): \($0.display)" }.joined(separator: ", ")
-        if !comparison.isEmpty { label += "; grijs: de andere scholen" }
+        if !comparison.isEmpty { label += "; grijs: \(comparisonName)" }
         var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(escape(label))\"><title>\(escape(label))</title>"
         // The other schools' range, as a band through the periods that have one.
         let banded = periods.enumerated().compactMap { index, period in comparison[period].map { (index, $0) } }
-        if banded.count > 1 {
+        if banded.count > 1, banded.allSatisfy({ $0.1.lowerBound == $0.1.upperBound }) {
+            svg += "<polyline fill=\"none\" stroke=\"#8a93a3\" stroke-width=\"2\" points=\"\(banded.map { "\(f(x($0.0))),\(f(y($0.1.lowerBound)))" }.joined(separator: " "))\"/>"
+        } else if banded.count > 1 {
             let top = banded.map { "\(f(x($0.0))),\(f(y($0.1.upperBound)))" }
             let bottom = banded.reversed().map { "\(f(x($0.0))),\(f(y($0.1.lowerBound)))" }
             svg += "<polygon fill=\"#d5dae1\" points=\"\((top + bottom).joined(separator: " "))\"/>"

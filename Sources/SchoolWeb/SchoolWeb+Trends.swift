@@ -81,7 +81,7 @@ extension SchoolWeb {
             }
             let view = View(page: frame(context, title: "Trends", current: "/trends"), token: context.sessions.session?.token ?? "",
                             subjects: subjects, hasSubjects: !subjects.isEmpty, notice: notice, problem: problem, problems: problems,
-                            inspection: WebInspection.rows(inspection), hasInspection: !inspection.isEmpty, thresholdSource: replica.threshold1S2F?.source,
+                            inspection: inspection.flatMap { WebInspection.rows($0, results: (try? replica.inspectionIndicators()) ?? []) }, hasInspection: !inspection.isEmpty, thresholdSource: replica.threshold1S2F?.source,
                             weergave: WebTrendViews.model(try replica.trends(), query: { query[$0] }, action: "/trends", showSchool: false))
             return render(view, "trends", status: status)
         } catch {

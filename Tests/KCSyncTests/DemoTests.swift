@@ -333,6 +333,9 @@ import Testing
         let trends = try browser.source()
         #expect(trends.contains("<svg") && trends.contains("andere scholen") && trends.contains("begrijpend lezen"),
                 "\(trends.suffix(2000))")
+        // The Inspectie's judgment of the school, each indicator per school year with the similar schools as a line.
+        #expect(trends.contains("Zoals de inspectie oordeelt") && trends.contains("60,36%") && trends.contains("grijs: vergelijkbare scholen"),
+                "\(trends.prefix(6000))")
         try browser.screenshot().write(to: DemoTests.root.appendingPathComponent("school-trends.png"))
 
         Foundation.kill(demo.process.processIdentifier, SIGINT)
