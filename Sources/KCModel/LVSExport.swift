@@ -1,4 +1,5 @@
 public import Foundation
+import SyncCore
 
 /// What a column of an LVS export holds. No pupil-monitoring system publishes its export's
 /// columns (DOMAIN.md), so the kc'er says once per source which column is what; kcsync proposes
@@ -160,7 +161,7 @@ public enum LVSExport {
         var index: [LVSRole: Int] = [:]
         for (column, name) in header.enumerated() { if let role = mapping.columns[name], role != .ignore, index[role] == nil { index[role] = column } }
         for (name, role) in mapping.columns where role != .ignore && !header.contains(name) {
-            return .failure(TrendInputProblems([TrendInputError(line: headerIndex + 1, message: "kolom '\(shown(name))' (\(role.label)) staat niet in dit bestand")]))
+            return .failure(TrendInputProblems([TrendInputError(line: headerIndex + 1, message: "kolom '\(RemoteText.safe(name, limit: 40))' (\(role.label)) staat niet in dit bestand")]))
         }
         var errors: [TrendInputError] = []
         struct Key: Hashable { var area: SubjectArea; var period: Period; var group: Int }
@@ -184,7 +185,7 @@ public enum LVSExport {
             var group = cell(.group).flatMap(groupNumber)
             var period: Period?
             if let text = cell(.moment) {
-                guard let moment = parseMoment(text) else { fail("toetsmoment '\(shown(text))' is onbekend; verwacht M5, E5, midden 5, eind 8 of 2025-2026 M"); continue }
+                guard let moment = parseMoment(text) else { fail("toetsmoment '\(RemoteText.safe(text, limit: 40))' is onbekend; verwacht M5, E5, midden 5, eind 8 of 2025-2026 M"); continue }
                 if group == nil { group = moment.group }
                 if let full = moment.period { period = full } else {
                     let year = cell(.schoolYear).flatMap(parseSchoolYear) ?? cell(.date).flatMap(parseDate).map(schoolYearStart) ?? mapping.schoolYear
@@ -192,28 +193,28 @@ public enum LVSExport {
                     period = Period(startYear: year, moment: moment.moment)
                 }
             } else if let text = cell(.date) {
-                guard let date = parseDate(text) else { fail("afnamedatum '\(shown(text))' is geen datum; schrijf 27-01-2026 of 2026-01-27"); continue }
+                guard let date = parseDate(text) else { fail("afnamedatum '\(RemoteText.safe(text, limit: 40))' is geen datum; schrijf 27-01-2026 of 2026-01-27"); continue }
                 guard let moment = momentOf(date) else { fail("afnamedatum \(text) valt niet in een midden- (november–maart) of eindperiode (april–juli)"); continue }
                 period = Period(startYear: schoolYearStart(date), moment: moment)
             }
             guard let period else { fail("het toetsmoment ontbreekt"); continue }
-            guard let group, (1...8).contains(group) else { fail("groep '\(shown(cell(.group) ?? cell(.moment) ?? ""))' is geen groep 1 tot en met 8"); continue }
+            guard let group, (1...8).contains(group) else { fail("groep '\(RemoteText.safe(cell(.group) ?? cell(.moment) ?? "", limit: 40))' is geen groep 1 tot en met 8"); continue }
             let areaText = cell(.subject)
             guard let area = areaText.map(subjectArea) ?? mapping.subjectArea else {
-                fail("vakgebied '\(shown(areaText ?? ""))' is onbekend; kies uit \(SubjectArea.allCases.map(\.label).joined(separator: ", "))"); continue
+                fail("vakgebied '\(RemoteText.safe(areaText ?? "", limit: 40))' is onbekend; kies uit \(SubjectArea.allCases.map(\.label).joined(separator: ", "))"); continue
             }
             let key = Key(area: area, period: period, group: group)
             if mapping.isGroupLevel {
                 // Already counted: one row per group.
                 if let earlier = seenGroups[key] { fail("dezelfde groep, toetsmoment en vakgebied staan ook op regel \(earlier)"); continue }
                 seenGroups[key] = line
-                guard let n = cell(.pupils).flatMap({ Int($0) }), (1...2_000).contains(n) else { fail("aantal '\(shown(cell(.pupils) ?? ""))' is geen aantal leerlingen"); continue }
+                guard let n = cell(.pupils).flatMap({ Int($0) }), (1...2_000).contains(n) else { fail("aantal '\(RemoteText.safe(cell(.pupils) ?? "", limit: 40))' is geen aantal leerlingen"); continue }
                 var made: [TrendDraft] = []
                 for (role, metric) in [(LVSRole.percentLevelIandII, TrendMetric.percentLevelIandII), (.percent1F, .percent1F), (.percent2F1S, .percent2F1S),
                                        (.meanScore, .meanAbility), (.growth, .abilityGrowth)] {
                     guard let text = cell(role) else { continue }
                     guard let value = TrendCSV.number(text.replacingOccurrences(of: "%", with: "").trimmingCharacters(in: .whitespaces)) else {
-                        fail("\(role.label) '\(shown(text))' is geen getal"); break
+                        fail("\(role.label) '\(RemoteText.safe(text, limit: 40))' is geen getal"); break
                     }
                     let draft = TrendDraft(subjectArea: area, period: period, group: String(group), metric: metric, value: value, pupils: n)
                     if let problem = draft.problem() { fail(problem); break }
@@ -227,18 +228,18 @@ public enum LVSExport {
             var c = counts[key] ?? Counts()
             c.pupils += 1
             if let text = cell(.level) {
-                guard let level = parseLevel(text) else { fail("niveau '\(shown(text))' is geen niveau I–V of A–E"); continue }
+                guard let level = parseLevel(text) else { fail("niveau '\(RemoteText.safe(text, limit: 40))' is geen niveau I–V of A–E"); continue }
                 c.levelled += 1
                 if level <= 2 { c.topLevels += 1 }
             }
             if let text = cell(.reference) {
-                guard let reached = parseReference(text) else { fail("referentieniveau '\(shown(text))' is onbekend; verwacht <1F, 1F, 2F of 1S"); continue }
+                guard let reached = parseReference(text) else { fail("referentieniveau '\(RemoteText.safe(text, limit: 40))' is onbekend; verwacht <1F, 1F, 2F of 1S"); continue }
                 c.referenced += 1
                 if reached >= 1 { c.oneF += 1 }
                 if reached >= 2 { c.high += 1 }
             }
             if let text = cell(.score) {
-                guard let score = TrendCSV.number(text), (0...1_000).contains(score) else { fail("vaardigheidsscore '\(shown(text))' is geen score"); continue }
+                guard let score = TrendCSV.number(text), (0...1_000).contains(score) else { fail("vaardigheidsscore '\(RemoteText.safe(text, limit: 40))' is geen score"); continue }
                 c.scores.append(score)
                 if let pupil = cell(.pupil) { scored[pupil, default: []].append((period, area, group, score)) }
             }
@@ -275,11 +276,6 @@ public enum LVSExport {
     }
 
     // MARK: - Reading cells
-
-    /// A cell's text as an error may show it: short, without control characters.
-    static func shown(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.prefix(40).map { $0.properties.generalCategory == .control ? " " : $0 }))
-    }
 
     /// `5`, `groep 5`, `5A`, `Groep 5b`.
     static func groupNumber(_ text: String) -> Int? {

@@ -82,7 +82,7 @@ extension BoardReplica {
     /// The account whose secret this is (and, if given, whose name), or nil.
     public func authenticate(name: String? = nil, secret: String) -> BoardAccount? {
         accounts().first { account in
-            (name == nil || account.name == name) && BoardReplica.digest(salt: account.salt, secret: secret) == account.hash
+            (name == nil || account.name == name) && ConstantTime.equal(BoardReplica.digest(salt: account.salt, secret: secret), account.hash)
         }
     }
 

@@ -72,10 +72,7 @@ extension KCReplica {
     /// whatever the secret.
     public func authenticateSchoolAccount(name: String, secret: String) -> SchoolAccount? {
         guard secret.count <= 256, let account = schoolAccount(name) else { return nil }
-        let given = Array(BoardReplica.digest(salt: account.salt, secret: secret).utf8)
-        let stored = Array(account.hash.utf8)
-        guard given.count == stored.count else { return nil }
-        return zip(given, stored).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0 ? account : nil
+        return ConstantTime.equal(BoardReplica.digest(salt: account.salt, secret: secret), account.hash) ? account : nil
     }
 }
 

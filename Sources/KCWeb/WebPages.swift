@@ -3,6 +3,7 @@ public import Mustache
 import Foundation
 import KCReplica
 import NIOCore
+import SyncCore
 
 /// What every kcsync web page shares, at school and at the board: one layout template
 /// (swift-mustache, with blocks for the title, the header and the main part), one stylesheet
@@ -64,11 +65,7 @@ public enum WebPages {
     public static func randomToken() -> String { BoardReplica.randomHex(16) }
 
     /// Compares two tokens in time that does not depend on where they differ.
-    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
+    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool { ConstantTime.equal(a, b) }
 
     /// A query parameter as a browser's GET form sends it: `+` is a space; empty is absent.
     public static func queryValue(_ request: Request, _ name: String) -> String? {

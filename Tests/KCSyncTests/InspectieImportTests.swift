@@ -96,6 +96,12 @@ import GRDB
         let refused = try f.board.store.receive([forger.next([forged]).serialized()], in: f.a.boardScope).refused
         #expect(refused.map(\.code) == ["scopeNotAllowed"], "\(refused)")
         #expect(try f.board.store.stateHash() == before)
+        // Remote numbers are checked before anyone compares them: a year from nowhere is refused too.
+        var later = ChainForger(key: f.a.store.key, scope: f.a.boardScope, after: tip)
+        let absurd = later.next([ChainForger.assign(EntityID(millis: 5, using: &rng), type: t, [
+            "school": .text("12AB"), "indicator": .text("1F"), "throughYear": .integer(Int64.max), "years": .integer(3)])])
+        #expect(try f.board.store.receive([absurd.serialized()], in: f.a.boardScope).refused.map(\.code) == ["scopeNotAllowed"])
+        #expect(try f.board.store.stateHash() == before)
     }
 
     /// A hostile school with a registered key writes a profile: for another school with a low
