@@ -2,10 +2,14 @@
 /// the hash of its payload.
 ///
 /// The changes of one replica in one scope form a hash chain (as in Secure Scuttlebutt):
-/// `previous` is the SHA-256 of the previous header's bytes. Because the header holds only the
-/// payload's hash, an erased payload can be dropped while the chain still verifies.
+/// `previous` is the previous change's seal, the SHA-256 of its header's bytes followed by its
+/// signature (format 2; format 1 named only the header's bytes). Because the seal covers the
+/// signature too, one valid signature at the end of a run vouches for every header and every
+/// signature before it. Because the header holds only the payload's hash, an erased payload
+/// can be dropped while the chain still verifies.
 public struct ChangeHeader: Hashable, Sendable {
-    /// The format of this header; 1 for now.
+    /// The format of this header: 2 (`previous` is the seal) or 1 (`previous` is the hash of
+    /// the header alone, as written before 2026-12).
     public var format: UInt32
     /// The writing replica.
     public var replica: ReplicaID
@@ -15,7 +19,7 @@ public struct ChangeHeader: Hashable, Sendable {
     public var seq: UInt64
     /// The replica's clock reading when it made the change.
     public var timestamp: Timestamp
-    /// SHA-256 of the previous header's bytes; empty when `seq == 1`.
+    /// The previous change's seal (format 2) or header hash (format 1); empty when `seq == 1`.
     public var previous: [UInt8]
     /// SHA-256 over the SHA-256 of each payload group's bytes.
     public var payloadHash: [UInt8]
@@ -24,8 +28,14 @@ public struct ChangeHeader: Hashable, Sendable {
     /// The replica's Ed25519 public key; carried only when `seq == 1`.
     public var authorKey: [UInt8]
 
-    /// The current header format.
-    public static let currentFormat: UInt32 = 1
+    /// The header format this version writes.
+    public static let currentFormat: UInt32 = 2
+    /// The header formats this version reads.
+    public static let readableFormats: ClosedRange<UInt32> = 1...2
+
+    /// True when `previous` names the seal of the change before (format 2), false when it
+    /// names that change's header hash (format 1).
+    public var linksSeal: Bool { format >= 2 }
 
     /// Creates a header.
     public init(

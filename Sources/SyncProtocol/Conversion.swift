@@ -245,8 +245,8 @@ extension ChangeHeader {
         do { p = try Kcsync_V1_ChangeHeader(serializedBytes: bytes) } catch {
             throw SyncError(.malformedChange, "a change header does not decode", underlying: error)
         }
-        guard p.format == ChangeHeader.currentFormat else {
-            throw malformed("change format \(p.format) is not supported here (this replica reads format \(ChangeHeader.currentFormat)); upgrade kcsync")
+        guard ChangeHeader.readableFormats.contains(p.format) else {
+            throw malformed("change format \(p.format) is not supported here (this replica reads formats \(ChangeHeader.readableFormats.lowerBound) to \(ChangeHeader.readableFormats.upperBound)); upgrade kcsync")
         }
         guard let replica = ReplicaID(bytes: p.replica) else { throw malformed("a header's replica must be 16 bytes") }
         let scope: Scope

@@ -8,7 +8,8 @@ import SwiftProtobuf
 ///
 /// Decoding checks the form of everything (``init(serialized:)``); ``verifyPayload()`` and
 /// ``verifySignature(publicKey:)`` check the content. A receiver links each change to its
-/// predecessor by ``headerHash`` and needs to verify only the newest signature of a run.
+/// predecessor by ``seal`` (header and signature), so it needs to verify only the newest
+/// signature of a run: that one vouches for every header and signature before it.
 public struct SignedChange: Sendable, Hashable {
     /// One payload group.
     public enum Group: Sendable, Hashable {
@@ -66,8 +67,8 @@ public struct SignedChange: Sendable, Hashable {
         self.groups = groups
     }
 
-    /// Makes and signs a new change. `previous` is the hash of the replica's previous header
-    /// in this scope (empty for the first change).
+    /// Makes and signs a new change. `previous` is the ``seal`` of the replica's previous
+    /// change in this scope (empty for the first change).
     /// Each group gets a fresh random salt unless `salts` gives one (golden vectors).
     public init(
         scope: Scope, seq: UInt64, timestamp: Timestamp, previous: [UInt8],
@@ -79,10 +80,12 @@ public struct SignedChange: Sendable, Hashable {
         self.init(scope: scope, seq: seq, timestamp: timestamp, previous: previous, groups: groups, key: key)
     }
 
-    /// Makes and signs a change from already encoded groups.
-    public init(scope: Scope, seq: UInt64, timestamp: Timestamp, previous: [UInt8], groups: [Group], key: ReplicaKey) {
+    /// Makes and signs a change from already encoded groups (`format` other than the current
+    /// one only to test that older chains still verify).
+    public init(scope: Scope, seq: UInt64, timestamp: Timestamp, previous: [UInt8], groups: [Group], key: ReplicaKey,
+                format: UInt32 = ChangeHeader.currentFormat) {
         let header = ChangeHeader(
-            replica: key.replicaID, scope: scope, seq: seq, timestamp: timestamp, previous: previous,
+            format: format, replica: key.replicaID, scope: scope, seq: seq, timestamp: timestamp, previous: previous,
             payloadHash: SignedChange.payloadHash(groups), groupCount: UInt32(groups.count),
             authorKey: seq == 1 ? key.publicKey : []
         )
@@ -118,8 +121,27 @@ public struct SignedChange: Sendable, Hashable {
         return try! m.serializedBytes()
     }
 
-    /// The SHA-256 of the header bytes: what the next change names as `previous`.
+    /// The SHA-256 of the header bytes: what a format-1 successor names as `previous`, and how
+    /// two replicas compare the tips of a chain.
     public var headerHash: [UInt8] { Hashing.sha256(headerBytes) }
+
+    /// The SHA-256 of the header bytes followed by the signature: what the next change names
+    /// as `previous` (format 2).
+    public var seal: [UInt8] { SignedChange.seal(headerBytes: headerBytes, signature: signature) }
+
+    /// The seal of a change given its header bytes and signature.
+    public static func seal(headerBytes: Data, signature: Data) -> [UInt8] {
+        var joined = Data(capacity: headerBytes.count + signature.count)
+        joined.append(headerBytes)
+        joined.append(signature)
+        return Hashing.sha256(joined)
+    }
+
+    /// True when this change names `predecessor` as the change before it: by its seal
+    /// (format 2) or by its header hash (format 1).
+    public func follows(hash: [UInt8], seal: [UInt8]) -> Bool {
+        header.previous == (header.linksSeal ? seal : hash)
+    }
 
     /// The payload hash of a list of groups: SHA-256 over their concatenated SHA-256 hashes.
     public static func payloadHash(_ groups: [Group]) -> [UInt8] {

@@ -246,14 +246,14 @@ extension ReplicaStore {
         }
         try admission.flush(db)
         let selfID = try replicaRowID(db, replica: replicaID, publicKey: key.publicKey)
-        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM head WHERE scope = ? AND replica = ?",
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, seal FROM head WHERE scope = ? AND replica = ?"),
                                     arguments: [scopeID, selfID])
         let seq: UInt64 = (head?["seq"] ?? 0) + 1
-        let previous: [UInt8] = head.map { Array($0["hash"] as Data) } ?? []
+        let previous: [UInt8] = head.map { Array($0["seal"] as Data) } ?? []
         let change = SignedChange(scope: scope, seq: seq, timestamp: timestamp, previous: previous,
                                   operations: builder.groups, key: key)
         try insert(db, change: change, bytes: change.serialized(), scopeID: scopeID, replicaRowID: selfID)
-        try upsertHead(db, scopeID: scopeID, replicaRowID: selfID, seq: seq, timestamp: timestamp, hash: change.headerHash)
+        try upsertHead(db, scopeID: scopeID, replicaRowID: selfID, seq: seq, timestamp: timestamp, hash: change.headerHash, seal: change.seal)
         try builder.working.flush(db, store: self)
         _ = try settle(db, tombstones: tombstones)
         return change
@@ -272,11 +272,12 @@ extension ReplicaStore {
                                           Int64(bitPattern: change.header.timestamp.rawValue), bytes])
     }
 
-    func upsertHead(_ db: Database, scopeID: Int64, replicaRowID: Int64, seq: UInt64, timestamp: Timestamp, hash: [UInt8]) throws {
+    func upsertHead(_ db: Database, scopeID: Int64, replicaRowID: Int64, seq: UInt64, timestamp: Timestamp, hash: [UInt8], seal: [UInt8]) throws {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO head (scope, replica, seq, timestamp, hash) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (scope, replica) DO UPDATE SET seq = excluded.seq, timestamp = excluded.timestamp, hash = excluded.hash
+            INSERT INTO head (scope, replica, seq, timestamp, hash, seal) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (scope, replica) DO UPDATE SET seq = excluded.seq, timestamp = excluded.timestamp, hash = excluded.hash,
+                                                       seal = excluded.seal
             """)
-        try statement.execute(arguments: [scopeID, replicaRowID, Int64(seq), Int64(bitPattern: timestamp.rawValue), Data(hash)])
+        try statement.execute(arguments: [scopeID, replicaRowID, Int64(seq), Int64(bitPattern: timestamp.rawValue), Data(hash), Data(seal)])
     }
 }

@@ -77,13 +77,23 @@ extension ReplicaStore {
     }
 
     /// Checks the signatures of `items` before the write transaction, on every core: the
-    /// writer then only looks the answers up. Nil for a change whose author's key is not known
-    /// yet (checked in the transaction, against the key its chain brings).
+    /// writer then only looks the answers up. A change is authentic when its own signature
+    /// verifies, or when the next change of its chain in this batch is authentic and names its
+    /// seal (header and signature) as `previous`: so of a run of one replica only the newest
+    /// signature is checked, and a run whose newest signature fails is checked change by
+    /// change, keeping what its own or a later signature vouches for. Nil for a change whose
+    /// author's key is not known yet (checked in the transaction, against the key its chain
+    /// brings).
     private func verifySignatures(_ items: [Item]) throws(SyncError) -> [Bool?] {
         var keys: [ReplicaID: [UInt8]] = [:]
         var unknown: Set<ReplicaID> = []
-        for case .change(let change, _) in items {
-            if change.header.seq == 1 { keys[change.header.replica] = change.header.authorKey } else { unknown.insert(change.header.replica) }
+        // Each chain's changes in batch order, as positions in `items`.
+        var chains: [ChainKey: [Int]] = [:]
+        for (position, item) in items.enumerated() {
+            guard case .change(let change, _) = item else { continue }
+            let header = change.header
+            if header.seq == 1 { keys[header.replica] = header.authorKey } else { unknown.insert(header.replica) }
+            chains[ChainKey(scope: header.scope, replica: header.replica), default: []].append(position)
         }
         unknown.subtract(keys.keys)
         if !unknown.isEmpty {
@@ -94,22 +104,73 @@ extension ReplicaStore {
                 }
             }
         }
+        // Segments: the longest stretches of a chain in which each change names the one before
+        // it by its seal. `covered[p]`: the position whose authenticity vouches for p.
+        var heads: [Int] = []
+        var segments: [[Int]] = []
+        for (key, positions) in chains where keys[key.replica] != nil {
+            var segment: [Int] = []
+            var previous: SignedChange?
+            for position in positions {
+                guard case .change(let change, _) = items[position] else { continue }
+                if let previous, change.header.linksSeal, change.header.seq == previous.header.seq + 1,
+                   change.header.previous == previous.seal {
+                    segment.append(position)
+                } else {
+                    if !segment.isEmpty { segments.append(segment) }
+                    segment = [position]
+                }
+                previous = change
+            }
+            if !segment.isEmpty { segments.append(segment) }
+        }
+        heads = segments.map { $0.last! }
         let known = keys
         var results = [Bool?](repeating: nil, count: items.count)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count / 64))
-        results.withUnsafeMutableBufferPointer { buffer in
+        let verdicts = verify(heads, of: items, keys: known)
+        // A failed head: each change of its segment on its own, and what a later authentic
+        // change of the segment vouches for.
+        var retry: [Int] = []
+        for (s, segment) in segments.enumerated() {
+            if verdicts[s] {
+                for position in segment { results[position] = true }
+            } else {
+                retry += segment.dropLast()
+                results[segment.last!] = false
+            }
+        }
+        if !retry.isEmpty {
+            let own = verify(retry, of: items, keys: known)
+            var byPosition: [Int: Bool] = [:]
+            for (i, position) in retry.enumerated() { byPosition[position] = own[i] }
+            for (s, segment) in segments.enumerated() where !verdicts[s] {
+                var vouched = false
+                for position in segment.dropLast().reversed() {
+                    vouched = vouched || byPosition[position] == true
+                    results[position] = vouched
+                }
+            }
+        }
+        return results
+    }
+
+    /// The signature verdicts of the changes at `positions`, checked on every core.
+    private func verify(_ positions: [Int], of items: [Item], keys: [ReplicaID: [UInt8]]) -> [Bool] {
+        var verdicts = [Bool](repeating: false, count: positions.count)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, positions.count / 16))
+        verdicts.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let out = buffer
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var index = worker
-                while index < items.count {
-                    if case .change(let change, _) = items[index], let key = known[change.header.replica] {
+                while index < positions.count {
+                    if case .change(let change, _) = items[positions[index]], let key = keys[change.header.replica] {
                         out[index] = ReplicaKey.verify(signature: change.signature, of: change.headerBytes, publicKey: key)
                     }
                     index += workers
                 }
             }
         }
-        return results
+        return verdicts
     }
 
     private struct Chain {
@@ -118,6 +179,7 @@ extension ReplicaStore {
         var seq: UInt64
         var timestamp: Timestamp
         var hash: [UInt8]
+        var seal: [UInt8]
         var publicKey: [UInt8]
         var dirty = false
     }
@@ -192,17 +254,18 @@ extension ReplicaStore {
                         guard header.seq == chain.seq + 1 else {
                             throw SyncError(.sequenceGap, "\(name): expected seq \(chain.seq + 1) next; changes \(chain.seq + 1)...\(header.seq - 1) are missing")
                         }
-                        guard header.previous == chain.hash else {
+                        guard change.follows(hash: chain.hash, seal: chain.seal) else {
                             throw SyncError(.brokenChain, "\(name): its previous hash does not match the change before it")
                         }
                         guard header.timestamp > chain.timestamp else {
                             throw SyncError(.malformedChange, "\(name): its clock does not advance past the previous change's")
                         }
                         try skewCheck.check(header.timestamp, wallMillis: wall)
-                        // Every change's own signature: what is stored and forwarded is always
-                        // signed by its author, so no cut of a run can make it unacceptable.
-                        // Checked before the transaction against the key this chain was
-                        // known by; a key first seen in this batch is checked here.
+                        // Its own signature, or a later one of its run that seals it: what is
+                        // stored and forwarded is always what its author signed, signature
+                        // included, so no cut of a run can make it unacceptable. Checked before
+                        // the transaction against the key this chain was known by; a key first
+                        // seen in this batch is checked here.
                         switch signatures[position] {
                         case true?: break
                         case false?: throw SyncError(.badSignature, "\(name): signature does not verify")
@@ -241,6 +304,7 @@ extension ReplicaStore {
                         chain.seq = header.seq
                         chain.timestamp = header.timestamp
                         chain.hash = change.headerHash
+                        chain.seal = change.seal
                         chain.dirty = true
                         chains[chainKey] = chain
                         newest = max(newest, header.timestamp)
@@ -255,7 +319,7 @@ extension ReplicaStore {
 
                 for chain in chains.values where chain.dirty {
                     try upsertHead(db, scopeID: chain.scopeID, replicaRowID: chain.replicaRowID, seq: chain.seq,
-                                   timestamp: chain.timestamp, hash: chain.hash)
+                                   timestamp: chain.timestamp, hash: chain.hash, seal: chain.seal)
                 }
                 try working.flush(db, store: self)
                 try admission.flush(db)
@@ -340,7 +404,7 @@ extension ReplicaStore {
 
     private func loadChain(_ db: Database, scopeID: Int64, header: ChangeHeader, name: String) throws -> Chain {
         let row = try Row.fetchOne(db, sql: """
-            SELECT replica.id AS replicaRowID, replica.publicKey, head.seq, head.timestamp, head.hash
+            SELECT replica.id AS replicaRowID, replica.publicKey, head.seq, head.timestamp, head.hash, head.seal
             FROM replica LEFT JOIN head ON head.replica = replica.id AND head.scope = ?
             WHERE replica.replica = ?
             """, arguments: [scopeID, Data(header.replica.bytes)])
@@ -348,14 +412,15 @@ extension ReplicaStore {
             let seq: Int64? = row["seq"]
             let timestamp: Int64? = row["timestamp"]
             let hash: Data? = row["hash"]
+            let seal: Data? = row["seal"]
             return Chain(scopeID: scopeID, replicaRowID: row["replicaRowID"], seq: UInt64(seq ?? 0),
                          timestamp: Timestamp(rawValue: UInt64(bitPattern: timestamp ?? 0)), hash: hash.map { Array($0) } ?? [],
-                         publicKey: Array(row["publicKey"] as Data))
+                         seal: seal.map { Array($0) } ?? [], publicKey: Array(row["publicKey"] as Data))
         }
         guard header.seq == 1 else {
             throw SyncError(.unknownReplica, "\(name): replica \(header.replica.hex) is unknown here and this is not its first change; send its chain from seq 1")
         }
-        return Chain(scopeID: scopeID, replicaRowID: 0, seq: 0, timestamp: .zero, hash: [], publicKey: header.authorKey)
+        return Chain(scopeID: scopeID, replicaRowID: 0, seq: 0, timestamp: .zero, hash: [], seal: [], publicKey: header.authorKey)
     }
 
     private func checkDuplicate(_ db: Database, change: SignedChange, chain: Chain, name: String) throws {

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import SyncCore
 import SyncProtocol
@@ -184,6 +185,21 @@ extension ReplicaStore {
                     expires REAL
                 ) WITHOUT ROWID;
                 """)
+        }
+
+        migrator.registerMigration("v5-sealed-chains") { db in
+            // The tip's seal (SHA-256 of its header bytes and signature): what a change of
+            // format 2 names as its predecessor. Filled from the tip changes already held.
+            try db.execute(sql: "ALTER TABLE head ADD COLUMN seal BLOB CHECK (seal IS NULL OR length(seal) = 32)")
+            let tips = try Row.fetchAll(db, sql: """
+                SELECT head.scope, head.replica, change.bytes FROM head
+                JOIN change ON change.scope = head.scope AND change.replica = head.replica AND change.seq = head.seq
+                """)
+            let update = try db.makeStatement(sql: "UPDATE head SET seal = ? WHERE scope = ? AND replica = ?")
+            for tip in tips {
+                let change = try SignedChange(serialized: tip["bytes"])
+                try update.execute(arguments: [Data(change.seal), tip["scope"] as Int64, tip["replica"] as Int64])
+            }
         }
 
         for schema in schemas {

@@ -14,7 +14,7 @@ public struct ChainForger: Sendable {
     public var scope: Scope
     /// The seq of the last change made (0: none yet).
     public private(set) var seq: UInt64
-    /// The header hash of the last change made.
+    /// The seal of the last change made: what the next one names as `previous`.
     public private(set) var previous: [UInt8]
     /// The clock of the last change made.
     public private(set) var last: Timestamp
@@ -25,7 +25,7 @@ public struct ChainForger: Sendable {
         self.key = key
         self.scope = scope
         seq = tip?.header.seq ?? 0
-        previous = tip?.headerHash ?? []
+        previous = tip?.seal ?? []
         last = tip?.header.timestamp ?? .zero
     }
 
@@ -35,7 +35,7 @@ public struct ChainForger: Sendable {
         let timestamp = max(Timestamp(rawValue: wall << 16), Timestamp(rawValue: last.rawValue + 1))
         let change = SignedChange(scope: scope, seq: seq + 1, timestamp: timestamp, previous: previous, operations: groups, key: key)
         seq += 1
-        previous = change.headerHash
+        previous = change.seal
         last = timestamp
         return change
     }

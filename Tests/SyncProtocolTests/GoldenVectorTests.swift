@@ -44,7 +44,7 @@ import Testing
                                  operations: [EntityOperations(entity: entity, type: "note", operations: ops)], key: key,
                                  salts: { _ in Data(repeating: 0x5a, count: 16) })
         var second = SignedChange(scope: scope, seq: 2, timestamp: Timestamp(millis: 1_767_225_600_002, counter: 0),
-                                  previous: first.headerHash,
+                                  previous: first.seal,
                                   operations: [EntityOperations(entity: entity, type: "note", operations: [
                                       RecordOperation(field: "", kind: .delete(seen: earlier)),
                                   ])], key: key, salts: { _ in Data(repeating: 0xa5, count: 16) })
@@ -68,7 +68,7 @@ import Testing
             try change.verifyPayload()
             try change.verifySignature(publicKey: key.publicKey)
             #expect(change.header.replica == key.replicaID)
-            if change.header.seq == 1 { previous = change.headerHash } else { #expect(change.header.previous == previous) }
+            if change.header.seq == 1 { previous = change.seal } else { #expect(change.header.previous == previous) }
         }
         let first = try SignedChange(serialized: try Data(contentsOf: GoldenVectorTests.directory.appendingPathComponent("change-1.bin")))
         let ops = try first.entityOperations()[0].operations

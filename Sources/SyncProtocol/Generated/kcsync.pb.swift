@@ -458,7 +458,7 @@ public nonisolated struct Kcsync_V1_ChangeHeader: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// 1 for this version
+  /// 2 for this version (1: previous is the header hash alone)
   public var format: UInt32 = 0
 
   /// 16 bytes: first half of SHA-256 of author_key
@@ -473,7 +473,7 @@ public nonisolated struct Kcsync_V1_ChangeHeader: Sendable {
   /// hybrid logical clock: 48-bit ms << 16 | 16-bit counter
   public var timestamp: UInt64 = 0
 
-  /// SHA-256 of the previous header's bytes; empty when seq = 1
+  /// seal of the previous change: SHA-256(its header bytes ‖ its signature); empty when seq = 1
   public var previous: Data = Data()
 
   /// SHA-256 of the concatenated SHA-256 of each group's bytes
