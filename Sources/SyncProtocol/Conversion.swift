@@ -184,10 +184,7 @@ extension EntityOperations {
 
     /// A fresh salt for a group: 16 random bytes.
     public static func randomSalt() -> Data {
-        var generator = SystemRandomNumberGenerator()
-        var out = Data(count: 16)
-        for i in 0..<16 { out[i] = UInt8.random(in: .min ... .max, using: &generator) }
-        return out
+        SaltPool.next()
     }
 
     init(proto p: Kcsync_V1_EntityOps) throws(SyncError) {

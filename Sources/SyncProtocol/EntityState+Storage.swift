@@ -6,8 +6,9 @@ import SwiftProtobuf
 // hold equal states hold equal bytes, and the store can hash these bytes for its state hash.
 
 extension EntityState {
-    /// The canonical bytes of this state.
-    public func serialized() -> Data {
+    /// The canonical bytes of this state through SwiftProtobuf: the reference the hand-written
+    /// ``serialized()`` is checked against.
+    public func serializedThroughProtobuf() -> Data {
         var p = Kcsync_V1_EntityState()
         p.erased = erased
         p.registers = registers.sorted { $0.key < $1.key }.map { field, register in

@@ -10,29 +10,33 @@ public import Foundation
 public struct ReplicaKey: Sendable {
     /// The private key.
     public let privateKey: Curve25519.Signing.PrivateKey
+    /// The 32 raw bytes of the public key (derived once: every change and session asks).
+    public let publicKey: [UInt8]
+    /// The replica id this key stands for.
+    public let replicaID: ReplicaID
 
     /// A new random key.
     public init() {
-        privateKey = Curve25519.Signing.PrivateKey()
+        self.init(Curve25519.Signing.PrivateKey())
     }
 
     /// Restores a key from its 32 raw bytes.
     public init(rawRepresentation: some ContiguousBytes) throws(SyncError) {
         do {
-            privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: rawRepresentation)
+            self.init(try Curve25519.Signing.PrivateKey(rawRepresentation: rawRepresentation))
         } catch {
             throw SyncError(.invalidArgument, "stored private key is not a valid Ed25519 key", underlying: error)
         }
     }
 
+    private init(_ key: Curve25519.Signing.PrivateKey) {
+        privateKey = key
+        publicKey = Array(key.publicKey.rawRepresentation)
+        replicaID = ReplicaKey.replicaID(forPublicKey: publicKey)
+    }
+
     /// The 32 raw bytes of the private key, for storage.
     public var rawRepresentation: Data { privateKey.rawRepresentation }
-
-    /// The 32 raw bytes of the public key.
-    public var publicKey: [UInt8] { Array(privateKey.publicKey.rawRepresentation) }
-
-    /// The replica id this key stands for.
-    public var replicaID: ReplicaID { ReplicaKey.replicaID(forPublicKey: publicKey) }
 
     /// Signs `message` (a change header).
     public func sign(_ message: some DataProtocol) -> [UInt8] {

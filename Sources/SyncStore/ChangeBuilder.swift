@@ -208,7 +208,7 @@ extension ReplicaStore {
         // receiver would refuse.
         var admission = Admission(trust: try trustState(db))
         var tombstones: [Tombstone] = []
-        let authority = try admission.authority(of: replicaID, in: scope, name: "this replica's change")
+        let authority = try admission.authority(of: replicaID, in: scope, name: .local)
         for group in builder.groups {
             let key = WorkingSet.Key(scope: scopeID, entity: group.entity)
             let schema = materializers[group.type]?.schema
@@ -229,7 +229,7 @@ extension ReplicaStore {
                                            arguments: [scopeID, Data(group.entity.bytes)]).map { try EntityState(serialized: $0) } ?? EntityState()
             }
             let owned = try admission.check(group, key: key, scope: scope, authority: authority, before: before, schema: schema,
-                                            db: db, name: "this replica's change")
+                                            db: db, name: .local)
             let creating = builder.created.contains(group.entity) || (authority != nil && scope.kind == .board && owned)
             let hasErase = group.operations.contains { if case .erase = $0.kind { true } else { false } }
             if hasErase {

@@ -24,7 +24,7 @@ struct Admission {
 
     /// What stands behind `author` for a change in `scope`; throws when the author may not
     /// write there. Nil when there is no trust model.
-    func authority(of author: ReplicaID, in scope: Scope, name: String) throws(SyncError) -> Authority? {
+    func authority(of author: ReplicaID, in scope: Scope, name: ChangeName) throws(SyncError) -> Authority? {
         guard let trust else { return nil }
         guard let authority = trust.authority(of: author) else {
             throw SyncError(.notMember, "\(name): replica \(author.hex.prefix(8)) is not known here as a member of a school of board \(trust.board)")
@@ -45,7 +45,7 @@ struct Admission {
     /// Checks one group against ownership and identity fields, before its ops are applied to
     /// `before` (the entity's state so far). Returns true when the group creates the entity.
     mutating func check(_ group: EntityOperations, key: WorkingSet.Key, scope: Scope, authority: Authority?,
-                        before: EntityState, schema: RecordSchema?, db: Database, name: String) throws -> Bool {
+                        before: EntityState, schema: RecordSchema?, db: Database, name: ChangeName) throws -> Bool {
         // Identity fields are set once, at creation, whoever writes.
         if let schema {
             for op in group.operations {

@@ -225,7 +225,8 @@ extension ReplicaStore {
                         (change, original) = (decoded, bytes)
                     }
                     let header = change.header
-                    let name = "change \(header.replica.hex.prefix(8))/\(header.seq) in \(header.scope)"
+                    // Spelled out only when a message needs it.
+                    let name = ChangeName.remote(header.replica, header.seq, header.scope)
                     let chainKey = ChainKey(scope: header.scope, replica: header.replica)
                     do {
                         if let blocker = blocked[chainKey] {
@@ -337,7 +338,7 @@ extension ReplicaStore {
     /// Checks every group of `change` and computes the states it leads to, on copies: the
     /// working set is not touched until the whole change has passed.
     private func plan(_ plan: inout Plan, change: SignedChange, scopeID: Int64, authority: Authority?, working: inout WorkingSet,
-                      admission: inout Admission, tombstones: Set<Tombstone>, db: Database, name: String) throws {
+                      admission: inout Admission, tombstones: Set<Tombstone>, db: Database, name: ChangeName) throws {
         let header = change.header
         var operationCount = 0
         var rangeCount = 0
@@ -402,7 +403,7 @@ extension ReplicaStore {
         }
     }
 
-    private func loadChain(_ db: Database, scopeID: Int64, header: ChangeHeader, name: String) throws -> Chain {
+    private func loadChain(_ db: Database, scopeID: Int64, header: ChangeHeader, name: ChangeName) throws -> Chain {
         let row = try Row.fetchOne(db, sql: """
             SELECT replica.id AS replicaRowID, replica.publicKey, head.seq, head.timestamp, head.hash, head.seal
             FROM replica LEFT JOIN head ON head.replica = replica.id AND head.scope = ?
@@ -423,13 +424,26 @@ extension ReplicaStore {
         return Chain(scopeID: scopeID, replicaRowID: 0, seq: 0, timestamp: .zero, hash: [], seal: [], publicKey: header.authorKey)
     }
 
-    private func checkDuplicate(_ db: Database, change: SignedChange, chain: Chain, name: String) throws {
+    private func checkDuplicate(_ db: Database, change: SignedChange, chain: Chain, name: ChangeName) throws {
         let stored: Data? = try Data.fetchOne(db, sql: "SELECT bytes FROM change WHERE scope = ? AND replica = ? AND seq = ?",
                                               arguments: [chain.scopeID, chain.replicaRowID, Int64(change.header.seq)])
         guard let stored else { return }
         let held = try SignedChange(serialized: stored)
         if held.headerBytes != change.headerBytes {
             throw SyncError(.forkedChain, "\(name): a different change with this seq is held here; the replica forked its chain")
+        }
+    }
+}
+
+/// How messages name a change: built into a string only when a refusal is written.
+enum ChangeName: CustomStringConvertible {
+    case local
+    case remote(ReplicaID, UInt64, Scope)
+
+    var description: String {
+        switch self {
+        case .local: "this replica's change"
+        case .remote(let replica, let seq, let scope): "change \(replica.hex.prefix(8))/\(seq) in \(scope)"
         }
     }
 }
