@@ -296,7 +296,8 @@ struct Bench: AsyncParsableCommand {
         }
         guard applied == arrival.count else { throw ValidationError("applied \(applied) of \(arrival.count) changes") }
         let perSecond = Double(applied) / applySeconds
-        // What checking every change's own signature costs, alone (one core).
+        // What checking every change's own signature would cost, alone (one core): the work
+        // sealed chains save, since a receiver checks one signature per run.
         let decoded = try arrival.map { try SignedChange(serialized: $0) }
         var keys: [ReplicaID: [UInt8]] = [:]
         for change in decoded where change.header.seq == 1 { keys[change.header.replica] = change.header.authorKey }
@@ -307,8 +308,8 @@ struct Bench: AsyncParsableCommand {
                     applied, writers, applyBatch, applySeconds, perSecond))
         line(String(format: "W2 against plain SQLite inserts of the same rows: %.2f s vs %.2f s, ratio %.2f× (goal ≤ 3×); %.0f bytes per change on the wire",
                     applySeconds, plainSeconds, applySeconds / plainSeconds, Double(bytes) / Double(applied)))
-        line(String(format: "W2 of which checking every change's signature: %.2f s for %d signatures alone (%.0f%% of the apply time)",
-                    verifySeconds, decoded.count, 100 * verifySeconds / applySeconds))
+        line(String(format: "W2 checking every change's own signature instead of one per run would take %.2f s more on one core (%d signatures, %.0f µs each)",
+                    verifySeconds, decoded.count, 1e6 * verifySeconds / Double(decoded.count)))
         return [
             "verifySeconds": verifySeconds,
             "changes": Double(applied), "replicas": Double(writers), "batch": Double(applyBatch),

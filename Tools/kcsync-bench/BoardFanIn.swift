@@ -74,10 +74,19 @@ extension Bench {
                             try b.assign(.text(row.period), to: "period", of: id, type: t)
                             try b.assign(.text(row.group), to: "group", of: id, type: t)
                             try b.assign(.text(row.metric), to: "metric", of: id, type: t)
-                            try b.assign(.real(row.value), to: "value", of: id, type: t)
-                            try b.assign(.integer(Int64(row.pupils)), to: "pupils", of: id, type: t)
+                            // What a school's board copy carries: a band instead of n, and for
+                            // a small cell neither the value nor the leerteam's text.
+                            let band = PupilsBand(pupils: row.pupils)
+                            try b.assign(.text(band.rawValue), to: "pupilsBand", of: id, type: t)
+                            if band == .under10 {
+                                try b.assign(.text(Suppression.smallCell.rawValue), to: "suppression", of: id, type: t)
+                            } else {
+                                try b.assign(.real(row.value), to: "value", of: id, type: t)
+                            }
                             try b.assign(.real(row.ambition), to: "ambition", of: id, type: t)
-                            if !row.interpretation.isEmpty { try b.setText(row.interpretation, field: "interpretation", of: id, type: t) }
+                            if !row.interpretation.isEmpty && band != .under10 {
+                                try b.setText(row.interpretation, field: "interpretation", of: id, type: t)
+                            }
                             try b.assign(.text("board"), to: "visibility", of: id, type: t)
                         }
                     }
