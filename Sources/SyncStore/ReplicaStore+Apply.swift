@@ -33,47 +33,70 @@ extension ReplicaStore {
     /// session uses ``receive(_:in:)``, which refuses bad changes one by one.
     @discardableResult
     public func apply(_ serialized: [Data]) throws(SyncError) -> ApplyResult {
-        var changes: [SignedChange] = []
-        changes.reserveCapacity(serialized.count)
-        for bytes in serialized {
-            let change = try SignedChange(serialized: bytes)
-            try change.verifyPayload()
-            changes.append(change)
-        }
-        return try apply(changes.enumerated().map { Item.change($0.element, serialized[$0.offset]) }, batchScope: nil, strict: true)
+        let items = ReplicaStore.decode(serialized)
+        for case .refused(_, let error) in items { throw error }
+        return try apply(items, batchScope: nil, strict: true)
     }
 
     /// Applies decoded changes, all or nothing (see ``apply(_:)``).
     public func apply(changes: [SignedChange]) throws(SyncError) -> ApplyResult {
-        for change in changes { try change.verifyPayload() }
-        return try apply(changes.map { Item.change($0, $0.serialized()) }, batchScope: nil, strict: true)
+        try apply(changes.map { $0.serialized() })
     }
 
     /// Takes in a batch received for `scope`, judging each change on its own: every change is
-    /// checked in full (form, payload hash, its own signature, chain link, clock, scope,
+    /// checked in full (form, payload hash, authenticity, chain link, clock, scope,
     /// membership of its author, ownership of what it touches, record schema, the domain
     /// policy) and stored if it passes; one that fails is refused, with the later changes of
     /// its chain in this batch (they depend on it), and everything else is stored. Throws only
     /// when the database fails, and then nothing is stored.
     public func receive(_ serialized: [Data], in scope: Scope) throws(SyncError) -> ApplyResult {
-        var items: [Item] = []
-        items.reserveCapacity(serialized.count)
-        for bytes in serialized {
-            do {
-                let change = try SignedChange(serialized: bytes)
-                try change.verifyPayload()
-                items.append(.change(change, bytes))
-            } catch {
-                let (replica, seq) = SignedChange.identity(of: bytes) ?? (ReplicaID(high: 0, low: 0), 1)
-                items.append(.refused(ChangeRefusal(replica: replica, seq: seq, code: error.code.description, reason: error.message, transient: false)))
-            }
-        }
-        return try apply(items, batchScope: scope, strict: false)
+        try apply(ReplicaStore.decode(serialized), batchScope: scope, strict: false)
     }
 
     private enum Item {
-        case change(SignedChange, Data)
-        case refused(ChangeRefusal)
+        /// A change whose form and payload hash passed, with its groups' ops decoded (nil for
+        /// an erased group), or the error decoding them gave (judged in the transaction, so
+        /// the change is refused there with the rest of its chain).
+        case change(SignedChange, Data, Result<[EntityOperations?], SyncError>)
+        case refused(ChangeRefusal, SyncError)
+    }
+
+    /// Decodes a batch and checks each change's form and payload hash, on every core, before
+    /// the writer is taken: the write transaction only judges and stores.
+    private static func decode(_ serialized: [Data]) -> [Item] {
+        var items = [Item?](repeating: nil, count: serialized.count)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, serialized.count / 32))
+        items.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var index = worker
+                while index < serialized.count {
+                    out[index] = decodeOne(serialized[index])
+                    index += workers
+                }
+            }
+        }
+        return items.map { $0! }
+    }
+
+    private static func decodeOne(_ bytes: Data) -> Item {
+        do {
+            let change = try SignedChange(serialized: bytes)
+            try change.verifyPayload()
+            var groups: [EntityOperations?] = []
+            groups.reserveCapacity(change.groups.count)
+            do {
+                for group in change.groups {
+                    if case .operations(let ops) = group { groups.append(try EntityOperations(serialized: ops)) } else { groups.append(nil) }
+                }
+                return .change(change, bytes, .success(groups))
+            } catch {
+                return .change(change, bytes, .failure(error))
+            }
+        } catch {
+            let (replica, seq) = SignedChange.identity(of: bytes) ?? (ReplicaID(high: 0, low: 0), 1)
+            return .refused(ChangeRefusal(replica: replica, seq: seq, code: error.code.description, reason: error.message, transient: false), error)
+        }
     }
 
     /// Checks the signatures of `items` before the write transaction, on every core: the
@@ -90,7 +113,7 @@ extension ReplicaStore {
         // Each chain's changes in batch order, as positions in `items`.
         var chains: [ChainKey: [Int]] = [:]
         for (position, item) in items.enumerated() {
-            guard case .change(let change, _) = item else { continue }
+            guard case .change(let change, _, _) = item else { continue }
             let header = change.header
             if header.seq == 1 { keys[header.replica] = header.authorKey } else { unknown.insert(header.replica) }
             chains[ChainKey(scope: header.scope, replica: header.replica), default: []].append(position)
@@ -112,7 +135,7 @@ extension ReplicaStore {
             var segment: [Int] = []
             var previous: SignedChange?
             for position in positions {
-                guard case .change(let change, _) = items[position] else { continue }
+                guard case .change(let change, _, _) = items[position] else { continue }
                 if let previous, change.header.linksSeal, change.header.seq == previous.header.seq + 1,
                    change.header.previous == previous.seal {
                     segment.append(position)
@@ -163,7 +186,7 @@ extension ReplicaStore {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var index = worker
                 while index < positions.count {
-                    if case .change(let change, _) = items[positions[index]], let key = keys[change.header.replica] {
+                    if case .change(let change, _, _) = items[positions[index]], let key = keys[change.header.replica] {
                         out[index] = ReplicaKey.verify(signature: change.signature, of: change.headerBytes, publicKey: key)
                     }
                     index += workers
@@ -208,6 +231,7 @@ extension ReplicaStore {
                 var scopeIDs: [Scope: Int64] = [:]
                 var chains: [ChainKey: Chain] = [:]
                 var blocked: [ChainKey: SyncError] = [:]
+                var authorities: [ChainKey: Authority?] = [:]
                 var working = WorkingSet(materializers: materializers)
                 var admission = Admission(trust: try trustState(db))
                 var newest = Timestamp.zero
@@ -217,12 +241,13 @@ extension ReplicaStore {
                 for (position, item) in items.enumerated() {
                     let change: SignedChange
                     let original: Data
+                    let operations: Result<[EntityOperations?], SyncError>
                     switch item {
-                    case .refused(let refusal):
+                    case .refused(let refusal, _):
                         result.refused.append(refusal)
                         continue
-                    case .change(let decoded, let bytes):
-                        (change, original) = (decoded, bytes)
+                    case .change(let decoded, let bytes, let ops):
+                        (change, original, operations) = (decoded, bytes, ops)
                     }
                     let header = change.header
                     // Spelled out only when a message needs it.
@@ -251,7 +276,14 @@ extension ReplicaStore {
                             result.duplicates += 1
                             continue
                         }
-                        let authority = try admission.authority(of: header.replica, in: header.scope, name: name)
+                        // The same for every change of the chain in this transaction.
+                        let authority: Authority?
+                        if let known = authorities[chainKey] {
+                            authority = known
+                        } else {
+                            authority = try admission.authority(of: header.replica, in: header.scope, name: name)
+                            authorities[chainKey] = .some(authority)
+                        }
                         guard header.seq == chain.seq + 1 else {
                             throw SyncError(.sequenceGap, "\(name): expected seq \(chain.seq + 1) next; changes \(chain.seq + 1)...\(header.seq - 1) are missing")
                         }
@@ -275,7 +307,7 @@ extension ReplicaStore {
 
                         var plan = Plan()
                         do {
-                            try self.plan(&plan, change: change, scopeID: scopeID, authority: authority, working: &working,
+                            try self.plan(&plan, change: change, operations: operations.get(), scopeID: scopeID, authority: authority, working: &working,
                                           admission: &admission, tombstones: pending, db: db, name: name)
                         } catch {
                             admission.discard(plan.created)
@@ -337,14 +369,13 @@ extension ReplicaStore {
 
     /// Checks every group of `change` and computes the states it leads to, on copies: the
     /// working set is not touched until the whole change has passed.
-    private func plan(_ plan: inout Plan, change: SignedChange, scopeID: Int64, authority: Authority?, working: inout WorkingSet,
+    private func plan(_ plan: inout Plan, change: SignedChange, operations: [EntityOperations?], scopeID: Int64, authority: Authority?, working: inout WorkingSet,
                       admission: inout Admission, tombstones: Set<Tombstone>, db: Database, name: ChangeName) throws {
         let header = change.header
         var operationCount = 0
         var rangeCount = 0
-        for (g, group) in change.groups.enumerated() {
-            guard case .operations(let bytes) = group else { continue }
-            let ops = try EntityOperations(serialized: bytes)
+        for (g, decoded) in operations.enumerated() {
+            guard let ops = decoded else { continue }
             // Bounded work per change, checked before any op is applied.
             operationCount += ops.operations.count
             var deletes = false
