@@ -16,6 +16,7 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Creates an id from exactly 16 bytes; nil for any other length.
+    @inlinable
     public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
         guard let (h, l) = Hex.words(bytes) else { return nil }
         self.init(high: h, low: l)

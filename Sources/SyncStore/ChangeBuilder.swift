@@ -195,7 +195,7 @@ extension ReplicaStore {
     }
 
     func makeChange(_ db: Database, scope: Scope, _ body: (inout ChangeBuilder) throws(SyncError) -> Void) throws -> SignedChange? {
-        guard let scopeID = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [scope.name]) else {
+        guard let scopeID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM scope WHERE name = ?"), arguments: [scope.name]) else {
             throw SyncError(.scopeNotAllowed, "this replica does not hold scope \(scope)")
         }
         let wall = wallClock()

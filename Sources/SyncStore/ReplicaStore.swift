@@ -185,11 +185,11 @@ public final class ReplicaStore: Sendable {
     }
 
     static func versionVector(_ db: Database, scope: Scope) throws -> VersionVector {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT replica.replica, head.seq FROM head
             JOIN replica ON replica.id = head.replica JOIN scope ON scope.id = head.scope
             WHERE scope.name = ?
-            """, arguments: [scope.name])
+            """), arguments: [scope.name])
         var vector = VersionVector()
         for row in rows { vector[ReplicaID(bytes: row[0] as Data)!] = row[1] }
         return vector
@@ -234,32 +234,33 @@ public final class ReplicaStore: Sendable {
     public func changes(in scope: Scope, missingFrom known: VersionVector, limit: Int = .max) throws(SyncError) -> [Data] {
         try ReplicaStore.wrap("read changes") {
             try writer.read { db in
-                guard limit > 0, let scopeID = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [scope.name]) else { return [] }
+                guard limit > 0,
+                      let scopeID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM scope WHERE name = ?"), arguments: [scope.name]) else { return [] }
                 let ours = try ReplicaStore.versionVector(db, scope: scope)
                 let missing = ours.missing(from: known)
                 guard !missing.isEmpty else { return [] }
                 if missing.count == 1, let (replica, range) = missing.first {
-                    return try Data.fetchAll(db, sql: """
+                    return try Data.fetchAll(db.cachedStatement(sql: """
                         SELECT change.bytes FROM change JOIN replica ON replica.id = change.replica
                         WHERE change.scope = ? AND replica.replica = ? AND change.seq BETWEEN ? AND ?
                         ORDER BY change.seq LIMIT ?
-                        """, arguments: [scopeID, Data(replica.bytes), range.lowerBound, range.upperBound, limit])
+                        """), arguments: [scopeID, Data(replica.bytes), range.lowerBound, range.upperBound, limit])
                 }
                 // Several chains: walk the log in clock order from the oldest change missing.
                 var rowIDs: [Int64: ClosedRange<UInt64>] = [:]
                 var start = Int64.max
                 for (replica, range) in missing {
-                    guard let row = try Row.fetchOne(db, sql: """
+                    guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                         SELECT replica.id, change.timestamp FROM change JOIN replica ON replica.id = change.replica
                         WHERE change.scope = ? AND replica.replica = ? AND change.seq = ?
-                        """, arguments: [scopeID, Data(replica.bytes), range.lowerBound]) else { continue }
+                        """), arguments: [scopeID, Data(replica.bytes), range.lowerBound]) else { continue }
                     rowIDs[row[0] as Int64] = range
                     start = min(start, row[1] as Int64)
                 }
                 var out: [Data] = []
-                let rows = try Row.fetchCursor(db, sql: """
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                     SELECT replica, seq, bytes FROM change WHERE scope = ? AND timestamp >= ? ORDER BY timestamp, replica
-                    """, arguments: [scopeID, start])
+                    """), arguments: [scopeID, start])
                 while out.count < limit, let row = try rows.next() {
                     guard let range = rowIDs[row[0] as Int64], range.contains(UInt64(row[1] as Int64)) else { continue }
                     out.append(row[2])

@@ -17,7 +17,7 @@ import SyncTestKit
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kcsync-bench",
-        abstract: "Measures kcsync in the same run against its baselines: W1 local writes and W2 initial sync apply against plain SQLite, W3 steady-state sync against a small history, W5 board fan-in and merged-view queries against plain SQLite, W6 propagation under load against two schools, W7 a thousand sessions and half-open connections on one board (sessions held, honest failures, peak memory, connections shed).")
+        abstract: "Measures kcsync in the same run against its baselines: W1 local writes and W2 initial sync apply against plain SQLite, W3 steady-state sync against a small history, W5 board fan-in and merged-view queries against plain SQLite, W6a the board as a hub for 200 light schools and W6b propagation between 50 full school replicas, each against two schools, W7 a thousand sessions and half-open connections on one board (sessions held, honest failures, peak memory, connections shed).")
 
     @Flag(help: "Print one JSON object keyed by workload instead of lines.")
     var json = false
@@ -37,10 +37,13 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Changes the two replicas hold in common in W3.")
     var history = 1_000_000
 
-    @Option(help: "Schools connected to the board in W6, each writing once a second.")
+    @Option(help: "Light schools connected to the board in W6a, each writing once a second.")
     var w6Schools = 200
 
-    @Option(help: "Seconds W6 measures (after 5 s of warm-up).")
+    @Option(help: "Full school replicas (daemon links) connected to the board in W6b, each writing once a second.")
+    var w6bSchools = 50
+
+    @Option(help: "Seconds W6a and W6b measure (after 5 s of warm-up).")
     var w6Seconds = 20.0
 
     @Option(help: "Schools in W5 (board fan-in).")
@@ -66,12 +69,12 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         for (name, value) in [("--count", count), ("--batch", batch), ("--singles", singles), ("--apply-batch", applyBatch), ("--history", history),
-                              ("--w6-schools", w6Schools), ("--w5-schools", w5Schools), ("--w5-changes", w5Changes), ("--w5-queries", w5Queries),
+                              ("--w6-schools", w6Schools), ("--w6b-schools", w6bSchools), ("--w5-schools", w5Schools), ("--w5-changes", w5Changes), ("--w5-queries", w5Queries),
                               ("--w7-sessions", w7Sessions)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
         guard w7HalfOpen >= 0, w6Seconds > 0, w7Seconds > 0 else { throw ValidationError("--w7-half-open, --w6-seconds and --w7-seconds must not be negative") }
-        let known: Set = ["W1", "W2", "W3", "W5", "W6", "W7"]
+        let known: Set = ["W1", "W2", "W3", "W5", "W6", "W6a", "W6b", "W7"]
         for name in only where !known.contains(name) { throw ValidationError("--only \(name): the workloads are \(known.sorted().joined(separator: ", "))") }
     }
 
@@ -81,7 +84,8 @@ struct Bench: AsyncParsableCommand {
         var report: [String: Any] = [:]
         var failed: [String] = []
         func measure(_ name: String, _ body: () async throws -> [String: Double]) async {
-            guard only.isEmpty || only.contains(name) else { return }
+            // --only W6 runs both halves of W6.
+            guard only.isEmpty || only.contains(name) || (name.hasPrefix("W6") && only.contains("W6")) else { return }
             do { report[name] = try await body() } catch {
                 failed.append(name)
                 report[name] = ["error": "\(error)"]
@@ -92,7 +96,8 @@ struct Bench: AsyncParsableCommand {
         await measure("W2") { try w2() }
         await measure("W3") { try await w3() }
         await measure("W5") { try await w5() }
-        await measure("W6") { try await w6() }
+        await measure("W6a") { try await w6a() }
+        await measure("W6b") { try await w6b() }
         await measure("W7") { try await w7() }
         if json {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
