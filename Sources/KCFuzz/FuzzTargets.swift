@@ -53,9 +53,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     // MARK: - change
 
     static func change(_ data: Data) {
+        // The header peek reads any bytes without trapping, and on a change that decodes it
+        // finds what the decoder finds.
+        let peeked = SignedChange.peek(data)
         guard let change = try? SignedChange(serialized: data) else { return }
         _ = SignedChange.identity(of: data)
         let header = change.header
+        precondition(peeked.map { [$0.replica == header.replica, $0.seq == header.seq, $0.timestamp == header.timestamp] } == [true, true, true],
+                     "the header peek disagrees with the decoder")
         precondition((try? SignedChange(serialized: change.serialized())) != nil, "a decoded change does not encode to a change")
         _ = try? change.verifyPayload()
         _ = try? change.verifySignature(publicKey: Array(repeating: 7, count: 32))

@@ -283,8 +283,8 @@ public struct SessionRunner: Sendable {
                             let arrived = now()
                             let lag = if case .server = session.role { SessionMetrics.lagServer } else { SessionMetrics.lagClient }
                             for bytes in changes {
-                                guard let header = try? SignedChange(serialized: bytes).header else { continue }
-                                lag.recordMilliseconds(arrived > header.timestamp.millis ? arrived - header.timestamp.millis : 0)
+                                guard let (_, _, timestamp) = SignedChange.peek(bytes) else { continue }
+                                lag.recordMilliseconds(arrived > timestamp.millis ? arrived - timestamp.millis : 0)
                             }
                             onEvent(.received(scope, changes: applied.applied))
                             notifier.notify(scope, except: subscription)

@@ -275,10 +275,11 @@ public struct SyncSession: Sendable {
         }
         var sent = scopes[scope]!.sent
         for change in batch {
-            guard let header = try? SignedChange(serialized: change).header else {
+            // Only its author and seq: the change was checked when it was stored.
+            guard let (replica, seq, _) = SignedChange.peek(change) else {
                 return fail(.internalError, "a stored change of \(scope) does not decode")
             }
-            sent[header.replica] = max(sent[header.replica], header.seq)
+            sent[replica] = max(sent[replica], seq)
         }
         let number = scopes[scope]!.nextOutbound
         scopes[scope]!.nextOutbound += 1
@@ -523,8 +524,8 @@ public struct SyncSession: Sendable {
         tokens -= Double(message.changes.count)
         // The peer holds what it sends: never send it back (no echo).
         for change in message.changes {
-            guard let header = try? SignedChange(serialized: change).header else { continue }
-            state.sent[header.replica] = max(state.sent[header.replica], header.seq)
+            guard let (replica, seq, _) = SignedChange.peek(change) else { continue }
+            state.sent[replica] = max(state.sent[replica], min(seq, Limits.maximumSeq))
         }
         state.nextInbound += 1
         state.applying[message.batch] = message.changes.count

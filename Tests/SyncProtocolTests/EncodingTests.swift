@@ -115,6 +115,28 @@ import Testing
         }
     }
 
+    /// What a sender notes of each change it sends (author, seq, clock) is read from the
+    /// header without decoding the change: the same as the decoder finds, and nil, not a
+    /// trap, for bytes that are not a change.
+    @Test func thePeekFindsWhatTheDecoderFinds() throws {
+        let key = ReplicaKey()
+        var previous: [UInt8] = []
+        for seq in UInt64(1)...40 {
+            let ops = EntityOperations(entity: EntityID(high: seq, low: 1), type: "note",
+                                       operations: [.assign("title", .text(String(repeating: "x", count: Int(seq) * 9)))])
+            let change = SignedChange(scope: try .school("12AB"), seq: seq, timestamp: Timestamp(millis: 1_000 * seq, counter: UInt16(seq)),
+                                      previous: previous, operations: [ops], key: key)
+            previous = change.seal
+            let bytes = change.serialized()
+            let peeked = try #require(SignedChange.peek(bytes))
+            #expect(peeked.replica == change.header.replica && peeked.seq == seq && peeked.timestamp == change.header.timestamp)
+            for cut in stride(from: 0, to: bytes.count, by: 7) { _ = SignedChange.peek(bytes.prefix(cut)) }
+        }
+        #expect(SignedChange.peek(Data()) == nil)
+        #expect(SignedChange.peek(Data([0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F])) == nil)
+        #expect(SignedChange.peek(Data(repeating: 0xFF, count: 40)) == nil)
+    }
+
     @Test func malformedBytesAreRejectedWithAClearError() throws {
         let key = ReplicaKey()
         let good = SignedChange(scope: try .school("12AB"), seq: 1, timestamp: Timestamp(millis: 5, counter: 0), previous: [],
