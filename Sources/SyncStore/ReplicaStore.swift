@@ -34,6 +34,8 @@ public final class ReplicaStore: Sendable {
     /// `trust.version` it was read at: a board with a thousand sessions reads it once per
     /// change of its trust state, not once per session.
     let membershipCache = Mutex<(version: Int64, log: [(id: Int64, bytes: Data)])?>(nil)
+    /// The version vectors as last read (see ``VectorCache``).
+    let vectorCache = VectorCache()
 
     /// Decides whether a group of ops may enter a scope. The kc domain uses it for the AVG rules
     /// (nothing pupil-level or sensitive in a board scope); the engine calls it for local writes
@@ -102,6 +104,8 @@ public final class ReplicaStore: Sendable {
         }
         identity = Mutex(key)
         clock = Mutex(HybridLogicalClock(last: Timestamp(rawValue: last)))
+        let cache = vectorCache
+        writer.add(transactionObserver: cache, extent: .observerLifetime)
     }
 
     /// Opens the replica stored in the file at `path`, in WAL mode with `synchronous=FULL`
@@ -178,10 +182,30 @@ public final class ReplicaStore: Sendable {
     // MARK: - Reading
 
     /// The version vector of `scope`.
-    public func versionVector(_ scope: Scope) throws(SyncError) -> VersionVector {
+    /// Keeps the version vectors in memory between reads (see ``VectorCache``). Only for a
+    /// process that also reads them `fresh` every so often (the store watcher), since what
+    /// another process commits clears no cache here.
+    public func cacheVersionVectors() {
+        vectorCache.clear()
+        vectorCache.enabled.store(true, ordering: .relaxed)
+    }
+
+    /// `fresh`: read from the database even when a vector is cached, and replace the cached
+    /// ones if it differs (what the store watcher does, to bring in what another process
+    /// wrote).
+    public func versionVector(_ scope: Scope, fresh: Bool = false) throws(SyncError) -> VersionVector {
         try ReplicaStore.wrap("read the version vector") {
-            try writer.read { db in try ReplicaStore.versionVector(db, scope: scope) }
+            try writer.read { db in try self.versionVector(db, scope: scope, fresh: fresh) }
         }
+    }
+
+    /// The vector of `scope` in the read transaction `db`: the cached one, or read and kept.
+    func versionVector(_ db: Database, scope: Scope, fresh: Bool = false) throws -> VersionVector {
+        let (cached, generation) = vectorCache.lookup(scope)
+        if let cached, !fresh { return cached }
+        let vector = try ReplicaStore.versionVector(db, scope: scope)
+        if let cached, cached != vector { vectorCache.clear() } else { vectorCache.store(vector, for: scope, generation: generation) }
+        return vector
     }
 
     static func versionVector(_ db: Database, scope: Scope) throws -> VersionVector {
@@ -236,7 +260,7 @@ public final class ReplicaStore: Sendable {
             try writer.read { db in
                 guard limit > 0,
                       let scopeID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM scope WHERE name = ?"), arguments: [scope.name]) else { return [] }
-                let ours = try ReplicaStore.versionVector(db, scope: scope)
+                let ours = try self.versionVector(db, scope: scope)
                 let missing = ours.missing(from: known)
                 guard !missing.isEmpty else { return [] }
                 if missing.count == 1, let (replica, range) = missing.first {
