@@ -168,10 +168,12 @@ struct HubSchool {
                     case .apply(let scope, let batch, let changes):
                         let now = Double(Date().timeIntervalSince1970 * 1000)
                         var arrived: [Double] = []
+                        // Only the header's author, seq and clock: a light client does next
+                        // to nothing, so the figure is the board's.
                         for bytes in changes {
-                            guard let header = try? SignedChange(serialized: bytes).header else { continue }
-                            if header.seq == held[header.replica] + 1 { held[header.replica] = header.seq }
-                            arrived.append(max(0, now - Double(header.timestamp.millis)))
+                            guard let (replica, seq, timestamp) = SignedChange.peek(bytes) else { continue }
+                            if seq == held[replica] + 1 { held[replica] = seq }
+                            arrived.append(max(0, now - Double(timestamp.millis)))
                         }
                         if !lags.stopped.load(ordering: .relaxed) { lags.record(arrived) }
                         var mine = held
