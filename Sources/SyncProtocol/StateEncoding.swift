@@ -210,9 +210,13 @@ extension SignedChange {
     public static func peek(_ bytes: Data) -> (replica: ReplicaID, seq: UInt64, timestamp: Timestamp)? {
         bytes.withUnsafeBytes { raw -> (ReplicaID, UInt64, Timestamp)? in
             var outer = WireReader(bytes: raw)
+            // As protobuf decodes it: of a field given twice, the last one counts.
+            var headerRange: Range<Int>?
             while let field = outer.field() {
-                guard field.number == 1, field.wire == 2 else { continue }
-                var header = WireReader(bytes: UnsafeRawBufferPointer(rebasing: raw[field.range]))
+                if field.number == 1, field.wire == 2 { headerRange = field.range }
+            }
+            if let headerRange {
+                var header = WireReader(bytes: UnsafeRawBufferPointer(rebasing: raw[headerRange]))
                 var replica: ReplicaID?
                 var seq: UInt64?
                 var timestamp: UInt64 = 0
