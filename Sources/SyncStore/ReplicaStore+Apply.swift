@@ -64,19 +64,25 @@ extension ReplicaStore {
     /// Decodes a batch and checks each change's form and payload hash, on every core, before
     /// the writer is taken: the write transaction only judges and stores.
     private static func decode(_ serialized: [Data]) -> [Item] {
-        var items = [Item?](repeating: nil, count: serialized.count)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, serialized.count / 32))
-        items.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let out = buffer
+        concurrentMap(serialized.count, perWorker: 32) { decodeOne(serialized[$0]) }
+    }
+
+    /// `body` of every index below `count`, spread over the cores when there are at least
+    /// `perWorker` indices for each; the results in index order.
+    private static func concurrentMap<T>(_ count: Int, perWorker: Int, _ body: @Sendable (Int) -> T) -> [T] {
+        var out = [T?](repeating: nil, count: count)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / perWorker))
+        out.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let results = buffer
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var index = worker
-                while index < serialized.count {
-                    out[index] = decodeOne(serialized[index])
+                while index < count {
+                    results[index] = body(index)
                     index += workers
                 }
             }
         }
-        return items.map { $0! }
+        return out.map { $0! }
     }
 
     private static func decodeOne(_ bytes: Data) -> Item {
@@ -179,21 +185,10 @@ extension ReplicaStore {
 
     /// The signature verdicts of the changes at `positions`, checked on every core.
     private func verify(_ positions: [Int], of items: [Item], keys: [ReplicaID: [UInt8]]) -> [Bool] {
-        var verdicts = [Bool](repeating: false, count: positions.count)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, positions.count / 16))
-        verdicts.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let out = buffer
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var index = worker
-                while index < positions.count {
-                    if case .change(let change, _, _) = items[positions[index]], let key = keys[change.header.replica] {
-                        out[index] = ReplicaKey.verify(signature: change.signature, of: change.headerBytes, publicKey: key)
-                    }
-                    index += workers
-                }
-            }
+        ReplicaStore.concurrentMap(positions.count, perWorker: 16) { index in
+            guard case .change(let change, _, _) = items[positions[index]], let key = keys[change.header.replica] else { return false }
+            return ReplicaKey.verify(signature: change.signature, of: change.headerBytes, publicKey: key)
         }
-        return verdicts
     }
 
     private struct Chain {

@@ -37,24 +37,10 @@ extension Bench {
         let dir = try Bench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let boardDirectory = dir.appendingPathComponent("board")
-        let keys = (0..<count).map { _ in ReplicaKey() }
-        let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        let brins: [String] = (0..<count).map { (i: Int) -> String in
-            String(format: "%02d", i % 100) + String(letters[(i / 100) % 26]) + "H"
-        }
-        do {
-            let board = try BoardReplica.create(in: boardDirectory, board: "41234")
-            for (brin, key) in zip(brins, keys) { try board.register(school: brin, key: Hex.encode(key.publicKey)) }
-        }
-        let server = Process()
-        server.executableURL = Bench.sibling("kcsync")
-        server.arguments = ["board", "serve", "--data", boardDirectory.path, "--port", "0", "--connections-per-address", "\(count + 64)"]
-        let output = Pipe()
-        server.standardOutput = output
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let (keys, brins) = try Bench.board(in: boardDirectory, schools: count)
+        let (server, port) = try Bench.serve(boardDirectory, connections: count + 64, log: nil)
         defer { server.terminate(); server.waitUntilExit() }
-        let url = "ws://127.0.0.1:\(try Bench.port(from: output))/sync"
+        let url = "ws://127.0.0.1:\(port)/sync"
 
         let lags = HubLags()
         var logger = Logger(label: "kcsync.bench.w6a")

@@ -24,30 +24,12 @@ extension Bench {
         let dir = try Bench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let boardDirectory = dir.appendingPathComponent("board")
-        let keys = (0..<w7Sessions).map { _ in ReplicaKey() }
-        let brins: [String] = (0..<w7Sessions).map { (i: Int) -> String in
-            let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            return String(format: "%02d", i % 100) + String(letters[(i / 100) % 26]) + String(letters[(i / 2600) % 26])
-        }
-        do {
-            let board = try BoardReplica.create(in: boardDirectory, board: "41234")
-            for (brin, key) in zip(brins, keys) { try board.register(school: brin, key: Hex.encode(key.publicKey)) }
-        }
-        // The board in a process of its own, so its memory is its own. Behind one address (all
-        // of loopback here, a reverse proxy in a real setup) the per-address cap must cover every school.
-        let server = Process()
-        server.executableURL = Bench.sibling("kcsync")
-        server.arguments = ["board", "serve", "--data", boardDirectory.path, "--port", "0", "--connections-per-address", "\(w7Sessions + w7HalfOpen + 64)"]
-        let output = Pipe()
-        server.standardOutput = output
+        let (keys, brins) = try Bench.board(in: boardDirectory, schools: w7Sessions)
         // The board's log, read back below when sessions failed.
         let logURL = dir.appendingPathComponent("board.log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logURL)
-        server.standardError = log
-        try server.run()
+        let (server, port) = try Bench.serve(boardDirectory, connections: w7Sessions + w7HalfOpen + 64, log: try FileHandle(forWritingTo: logURL))
         defer { server.terminate(); server.waitUntilExit() }
-        let port = try Bench.port(from: output)
         let url = "ws://127.0.0.1:\(port)/sync"
 
         let counts = LoadCounts()
@@ -118,6 +100,38 @@ extension Bench {
     /// An executable built beside this one (`kcsync`).
     static func sibling(_ name: String) -> URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(name)
+    }
+
+    /// A board replica in `directory` with `count` schools registered, each with a new key.
+    static func board(in directory: URL, schools count: Int) throws -> (keys: [ReplicaKey], brins: [String]) {
+        let keys = (0..<count).map { _ in ReplicaKey() }
+        let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        let brins: [String] = (0..<count).map { (i: Int) -> String in
+            String(format: "%02d", i % 100) + String(letters[(i / 100) % 26]) + String(letters[(i / 2600) % 26])
+        }
+        let board = try BoardReplica.create(in: directory, board: "41234")
+        for (brin, key) in zip(brins, keys) { try board.register(school: brin, key: Hex.encode(key.publicKey)) }
+        return (keys, brins)
+    }
+
+    /// `kcsync board serve` on the board in `directory`, in a process of its own so its memory
+    /// and its CPU are its own, and the port it listens on. Behind one address (all of
+    /// loopback here, a reverse proxy in a real setup) the per-address cap must cover every
+    /// school.
+    static func serve(_ directory: URL, connections: Int, log: FileHandle?) throws -> (Process, Int) {
+        let server = Process()
+        server.executableURL = Bench.sibling("kcsync")
+        server.arguments = ["board", "serve", "--data", directory.path, "--port", "0", "--connections-per-address", "\(connections)"]
+        let output = Pipe()
+        server.standardOutput = output
+        server.standardError = log ?? FileHandle.nullDevice
+        try server.run()
+        do {
+            return (server, try Bench.port(from: output))
+        } catch {
+            server.terminate()
+            throw error
+        }
     }
 
     /// The port `board serve` says it listens on.
