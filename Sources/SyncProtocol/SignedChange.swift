@@ -99,10 +99,7 @@ public struct SignedChange: Sendable, Hashable {
     /// The author and seq of change bytes that may not decode as a whole, if the header does:
     /// so a refusal can name what it refused.
     public static func identity(of bytes: Data) -> (ReplicaID, UInt64)? {
-        guard let message = try? Kcsync_V1_SignedChange(serializedBytes: bytes),
-              let header = try? Kcsync_V1_ChangeHeader(serializedBytes: message.header),
-              let replica = ReplicaID(bytes: header.replica) else { return nil }
-        return (replica, min(max(header.seq, 1), Limits.maximumSeq))
+        peek(bytes).map { ($0.replica, min(max($0.seq, 1), Limits.maximumSeq)) }
     }
 
     /// The change's bytes for storage and for the wire.

@@ -40,7 +40,12 @@ extension ReplicaStore {
 
     /// Applies decoded changes, all or nothing (see ``apply(_:)``).
     public func apply(changes: [SignedChange]) throws(SyncError) -> ApplyResult {
-        try apply(changes.map { $0.serialized() })
+        var items: [Item] = []
+        for change in changes {
+            try change.verifyPayload()
+            items.append(ReplicaStore.item(change, bytes: change.serialized()))
+        }
+        return try apply(items, batchScope: nil, strict: true)
     }
 
     /// Takes in a batch received for `scope`, judging each change on its own: every change is
@@ -85,20 +90,25 @@ extension ReplicaStore {
         return out.map { $0! }
     }
 
+    /// A change whose form and payload hash passed, with its groups' ops decoded.
+    private static func item(_ change: SignedChange, bytes: Data) -> Item {
+        var groups: [EntityOperations?] = []
+        groups.reserveCapacity(change.groups.count)
+        do {
+            for group in change.groups {
+                if case .operations(let ops) = group { groups.append(try EntityOperations(serialized: ops)) } else { groups.append(nil) }
+            }
+            return .change(change, bytes, .success(groups))
+        } catch {
+            return .change(change, bytes, .failure(error))
+        }
+    }
+
     private static func decodeOne(_ bytes: Data) -> Item {
         do {
             let change = try SignedChange(serialized: bytes)
             try change.verifyPayload()
-            var groups: [EntityOperations?] = []
-            groups.reserveCapacity(change.groups.count)
-            do {
-                for group in change.groups {
-                    if case .operations(let ops) = group { groups.append(try EntityOperations(serialized: ops)) } else { groups.append(nil) }
-                }
-                return .change(change, bytes, .success(groups))
-            } catch {
-                return .change(change, bytes, .failure(error))
-            }
+            return item(change, bytes: bytes)
         } catch {
             let (replica, seq) = SignedChange.identity(of: bytes) ?? (ReplicaID(high: 0, low: 0), 1)
             return .refused(ChangeRefusal(replica: replica, seq: seq, code: error.code.description, reason: error.message, transient: false), error)
@@ -135,7 +145,6 @@ extension ReplicaStore {
         }
         // Segments: the longest stretches of a chain in which each change names the one before
         // it by its seal. `covered[p]`: the position whose authenticity vouches for p.
-        var heads: [Int] = []
         var segments: [[Int]] = []
         for (key, positions) in chains where keys[key.replica] != nil {
             var segment: [Int] = []
@@ -153,7 +162,7 @@ extension ReplicaStore {
             }
             if !segment.isEmpty { segments.append(segment) }
         }
-        heads = segments.map { $0.last! }
+        let heads = segments.map { $0.last! }
         let known = keys
         var results = [Bool?](repeating: nil, count: items.count)
         let verdicts = verify(heads, of: items, keys: known)

@@ -56,10 +56,9 @@ extension Bench {
         try await Task.sleep(for: .milliseconds(Int(warmup * 1000)))
         lags.reset()
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-        var samples = lags.take()
         // What was written in the window and arrives within the next 2 s still counts.
         try await Task.sleep(for: .seconds(2))
-        samples = lags.take()
+        var samples = lags.take()
         lags.stopped.store(true, ordering: .relaxed)
         for client in clients { client.cancel() }
         samples.sort()
