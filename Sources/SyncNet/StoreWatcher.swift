@@ -18,9 +18,6 @@ public struct StoreWatcher: Service {
         self.scopes = scopes
         self.notifier = notifier
         self.interval = interval
-        // The watcher's fresh reads bring in what other processes write: with it, the store
-        // may keep its vectors between reads.
-        store.cacheVersionVectors()
     }
 
     public func run() async throws {
@@ -30,8 +27,7 @@ public struct StoreWatcher: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             for scope in scopes {
-                // Fresh from the database: what another process wrote is in no cache.
-                guard let vector = try? store.versionVector(scope, fresh: true) else { continue }
+                guard let vector = try? store.versionVector(scope) else { continue }
                 if vector != last[scope] {
                     last[scope] = vector
                     notifier.notify(scope)

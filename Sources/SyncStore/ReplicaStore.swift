@@ -104,8 +104,6 @@ public final class ReplicaStore: Sendable {
         }
         identity = Mutex(key)
         clock = Mutex(HybridLogicalClock(last: Timestamp(rawValue: last)))
-        let cache = vectorCache
-        writer.add(transactionObserver: cache, extent: .observerLifetime)
     }
 
     /// Opens the replica stored in the file at `path`, in WAL mode with `synchronous=FULL`
@@ -182,29 +180,19 @@ public final class ReplicaStore: Sendable {
     // MARK: - Reading
 
     /// The version vector of `scope`.
-    /// Keeps the version vectors in memory between reads (see ``VectorCache``). Only for a
-    /// process that also reads them `fresh` every so often (the store watcher), since what
-    /// another process commits clears no cache here.
-    public func cacheVersionVectors() {
-        vectorCache.clear()
-        vectorCache.enabled.store(true, ordering: .relaxed)
-    }
-
-    /// `fresh`: read from the database even when a vector is cached, and replace the cached
-    /// ones if it differs (what the store watcher does, to bring in what another process
-    /// wrote).
-    public func versionVector(_ scope: Scope, fresh: Bool = false) throws(SyncError) -> VersionVector {
+    public func versionVector(_ scope: Scope) throws(SyncError) -> VersionVector {
         try ReplicaStore.wrap("read the version vector") {
-            try writer.read { db in try self.versionVector(db, scope: scope, fresh: fresh) }
+            try writer.read { db in try self.versionVector(db, scope: scope) }
         }
     }
 
-    /// The vector of `scope` in the read transaction `db`: the cached one, or read and kept.
-    func versionVector(_ db: Database, scope: Scope, fresh: Bool = false) throws -> VersionVector {
-        let (cached, generation) = vectorCache.lookup(scope)
-        if let cached, !fresh { return cached }
+    /// The vector of `scope` in the read transaction `db`: the one kept for the log position
+    /// of its snapshot (see ``VectorCache``), or read and kept. Never inside a write.
+    func versionVector(_ db: Database, scope: Scope) throws -> VersionVector {
+        let position = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(rowid) FROM change")) ?? 0
+        if let kept = vectorCache.vector(scope, at: position) { return kept }
         let vector = try ReplicaStore.versionVector(db, scope: scope)
-        if let cached, cached != vector { vectorCache.clear() } else { vectorCache.store(vector, for: scope, generation: generation) }
+        vectorCache.keep(vector, for: scope, at: position)
         return vector
     }
 

@@ -1,62 +1,35 @@
-import GRDB
 import SyncCore
 import Synchronization
 
-/// The version vectors as last read, for a board or daemon whose sessions each ask for them
-/// before every read of changes: a board with 200 sessions read its 200-row vector some
-/// thousands of times a second. A commit of this process that stores a change (seen on the
-/// writer connection, so every write path counts) clears it; what another process commits,
-/// the ``ReplicaStore/versionVector(_:fresh:)`` of the store watcher brings in.
+/// The version vectors as last read, each with the log position it was read at. A board with
+/// 200 sessions asks for its 200-row vector some thousands of times a second, before every
+/// read of changes; most of those reads find the same vector.
 ///
-/// A vector read is kept only when no commit cleared the cache while it was read (the
-/// generation did not move), so a read that began before a commit never outlives it.
-final class VectorCache: TransactionObserver, Sendable {
-    private struct Held {
-        var generation: UInt64 = 0
-        var vectors: [Scope: VersionVector] = [:]
+/// The position is the newest rowid of `change`. Changes are never deleted and a head moves
+/// only when a change is stored, so two committed states with the same newest rowid have the
+/// same heads, whichever process or connection committed them. A read checks the position in
+/// its own snapshot (one index seek) and uses the vector kept for it, or reads the heads and
+/// keeps them. Only read transactions use the cache: they see committed states alone, so a
+/// rowid that a rolled-back write used and a later write reuses never names two states.
+final class VectorCache: Sendable {
+    private struct Entry {
+        var position: Int64
+        var vector: VersionVector
     }
 
-    private let held = Mutex(Held())
-    /// Off until a store watcher runs: only then does what other processes commit come in.
-    let enabled = Atomic<Bool>(false)
-    /// Only touched on the writer's queue, between a change and its commit or rollback.
-    private let headChanged = Atomic<Bool>(false)
+    private let held = Mutex<[Scope: Entry]>([:])
 
-    /// The cached vector of `scope` and the generation to store a fresh one with.
-    func lookup(_ scope: Scope) -> (VersionVector?, UInt64) {
-        guard enabled.load(ordering: .relaxed) else { return (nil, 0) }
-        return held.withLock { ($0.vectors[scope], $0.generation) }
+    /// The vector of `scope` read at `position`, if one was kept.
+    func vector(_ scope: Scope, at position: Int64) -> VersionVector? {
+        held.withLock { entries in entries[scope].flatMap { $0.position == position ? $0.vector : nil } }
     }
 
-    /// Keeps `vector`, read after `lookup` returned `generation`, unless a commit came between.
-    func store(_ vector: VersionVector, for scope: Scope, generation: UInt64) {
-        guard enabled.load(ordering: .relaxed) else { return }
-        held.withLock { if $0.generation == generation { $0.vectors[scope] = vector } }
-    }
-
-    /// Forgets every vector (something committed that they may not show).
-    func clear() {
-        held.withLock {
-            $0.generation &+= 1
-            $0.vectors.removeAll()
+    /// Keeps `vector`, read at `position`, unless a later one is kept already (readers with
+    /// older snapshots may finish after newer ones).
+    func keep(_ vector: VersionVector, for scope: Scope, at position: Int64) {
+        held.withLock { entries in
+            if let kept = entries[scope], kept.position > position { return }
+            entries[scope] = Entry(position: position, vector: vector)
         }
-    }
-
-    /// A head moves only when a change is stored, and `head` itself (WITHOUT ROWID) fires no
-    /// update hook: so commits that touched `change` count.
-    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
-        eventKind.tableName == "change"
-    }
-
-    func databaseDidChange(with event: DatabaseEvent) {
-        headChanged.store(true, ordering: .relaxed)
-    }
-
-    func databaseDidCommit(_ db: Database) {
-        if headChanged.exchange(false, ordering: .relaxed) { clear() }
-    }
-
-    func databaseDidRollback(_ db: Database) {
-        headChanged.store(false, ordering: .relaxed)
     }
 }
