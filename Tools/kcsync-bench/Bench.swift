@@ -17,7 +17,7 @@ import SyncTestKit
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kcsync-bench",
-        abstract: "Measures kcsync in the same run against its baselines: W1 local writes and W2 initial sync apply against plain SQLite, W3 steady-state sync against a small history, W5 board fan-in and merged-view queries against plain SQLite, W6a the board as a hub for 200 light schools and W6b propagation between 50 full school replicas, each against two schools, W7 a thousand sessions and half-open connections on one board (sessions held, honest failures, peak memory, connections shed).")
+        abstract: "Measures kcsync in the same run against its baselines: W1 local writes and W2 initial sync apply against plain SQLite, W3 steady-state sync against a small history, W5 board fan-in and merged-view queries against plain SQLite, W6a the board as a hub for 200 light schools and W6b propagation between 50 full school replicas, each against two schools, W7 a thousand sessions and half-open connections on one board (sessions held, honest failures, peak memory, connections shed), W8 importing a history against Loro and Yrs importing the same one.")
 
     @Flag(help: "Print one JSON object keyed by workload instead of lines.")
     var json = false
@@ -64,17 +64,28 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Seconds W7 runs.")
     var w7Seconds = 60.0
 
+    @Option(help: "Notes in W8's history (each a change of seven fields).")
+    var w8Notes = 20_000
+
+    @Option(help: "Single-field updates in W8's history, after the notes.")
+    var w8Updates = 40_000
+
+    @Option(help: "The script that runs W8's peers, Loro and Yrs (it installs them from PyPI into a virtual environment).")
+    var peersScript = Bench.defaultPeersScript
+
     @Option(help: "Run only these workloads (e.g. --only W1).")
     var only: [String] = []
 
     func validate() throws {
         for (name, value) in [("--count", count), ("--batch", batch), ("--singles", singles), ("--apply-batch", applyBatch), ("--history", history),
                               ("--w6-schools", w6Schools), ("--w6b-schools", w6bSchools), ("--w5-schools", w5Schools), ("--w5-changes", w5Changes), ("--w5-queries", w5Queries),
-                              ("--w7-sessions", w7Sessions)] where value < 1 {
+                              ("--w7-sessions", w7Sessions), ("--w8-notes", w8Notes)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
-        guard w7HalfOpen >= 0, w6Seconds > 0, w7Seconds > 0 else { throw ValidationError("--w7-half-open, --w6-seconds and --w7-seconds must not be negative") }
-        let known: Set = ["W1", "W2", "W3", "W5", "W6", "W6a", "W6b", "W7"]
+        guard w7HalfOpen >= 0, w8Updates >= 0, w6Seconds > 0, w7Seconds > 0 else {
+            throw ValidationError("--w7-half-open, --w8-updates, --w6-seconds and --w7-seconds must not be negative")
+        }
+        let known: Set = ["W1", "W2", "W3", "W5", "W6", "W6a", "W6b", "W7", "W8"]
         for name in only where !known.contains(name) { throw ValidationError("--only \(name): the workloads are \(known.sorted().joined(separator: ", "))") }
     }
 
@@ -99,6 +110,7 @@ struct Bench: AsyncParsableCommand {
         await measure("W6a") { try await w6a() }
         await measure("W6b") { try await w6b() }
         await measure("W7") { try await w7() }
+        await measure("W8") { try w8() }
         if json {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
