@@ -15,6 +15,9 @@ public struct SessionLimits: Sendable, Equatable {
     public var maximumBatchChanges = 1_000
     /// The most change bytes in one batch (a single larger change travels alone).
     public var maximumBatchBytes = 4 * 1024 * 1024
+    /// A batch of at least this many change bytes goes compressed (`Changes.deflated`) to a
+    /// peer that can read it; a smaller one, such as a single live change, goes as it is.
+    public var deflateFromBytes = 4 * 1024
     /// Unacknowledged batches per scope and direction.
     public var maximumBatchesInFlight = 4
     /// Changes received per second, on average.

@@ -120,6 +120,8 @@ public struct SyncSession: Sendable {
     private var tokens: Double
     private var lastRefill: UInt64 = 0
     private var reportedCaughtUp = false
+    /// The peer named "deflate" in its `Hello` or `Welcome`: large batches go to it compressed.
+    private var peerInflates = false
     private var membersTokens = 10.0
     private var membersRefill: UInt64 = 0
     /// The membership statements that prove this side's own membership, sent in the
@@ -167,6 +169,7 @@ public struct SyncSession: Sendable {
         hello.nonce = Data(nonce)
         hello.agent = "kcsync/1"
         hello.memberships = ownMemberships
+        hello.features = [BatchCompression.feature]
         phase = .awaitingChallenge
         lastRefill = now
         return [send { $0.hello = hello }]
@@ -208,6 +211,7 @@ public struct SyncSession: Sendable {
         }
         var welcome = Kcsync_V1_Welcome()
         welcome.scopes = allowed.map(\.name)
+        welcome.features = [BatchCompression.feature]
         open(allowed)
         return [send { $0.welcome = welcome }, .established(peer, allowed), .readMemberships]
     }
@@ -290,7 +294,11 @@ public struct SyncSession: Sendable {
         var message = Kcsync_V1_Changes()
         message.scope = scope.name
         message.batch = number
-        message.changes = batch
+        if peerInflates, bytes >= limits.deflateFromBytes, let deflated = BatchCompression.deflate(batch) {
+            message.deflated = deflated
+        } else {
+            message.changes = batch
+        }
         return [send { $0.changes = message }] + pump(scope)
     }
 
@@ -392,6 +400,7 @@ public struct SyncSession: Sendable {
         peer = Peer(replica: replica, publicKey: Array(hello.publicKey), school: hello.school, board: hello.board,
                     requestedScopes: requested, memberships: hello.memberships)
         peerNonce = Array(hello.nonce)
+        peerInflates = hello.features.contains(BatchCompression.feature)
         lastRefill = now
         var challenge = Kcsync_V1_Challenge()
         challenge.nonce = Data(nonce)
@@ -460,6 +469,7 @@ public struct SyncSession: Sendable {
             }
             granted.append(scope)
         }
+        peerInflates = welcome.features.contains(BatchCompression.feature)
         open(granted)
         return [.established(peer, granted), .readMemberships]
     }
@@ -504,11 +514,23 @@ public struct SyncSession: Sendable {
         guard message.batch == state.nextInbound else {
             return violation("batch \(message.batch) of \(scope) arrived; batch \(state.nextInbound) was next")
         }
-        guard !message.changes.isEmpty, message.changes.count <= limits.maximumBatchChanges else {
-            return violation("a batch holds 1 to \(limits.maximumBatchChanges) changes, not \(message.changes.count)")
+        // A compressed batch is judged as the batch it inflates to; it inflates no further
+        // than an uncompressed frame could be long.
+        let changes: [Data]
+        if message.deflated.isEmpty {
+            changes = message.changes
+        } else {
+            guard message.changes.isEmpty else { return violation("a batch carries its changes either deflated or not, not both") }
+            guard let inflated = BatchCompression.inflate(message.deflated, limit: limits.maximumFrameBytes) else {
+                return fail(.malformedFrame, "a deflated batch of \(scope) does not inflate to a change list of at most \(limits.maximumFrameBytes) bytes")
+            }
+            changes = inflated
         }
-        let bytes = message.changes.reduce(0) { $0 + $1.count }
-        if message.changes.count > 1 && bytes > limits.maximumBatchBytes {
+        guard !changes.isEmpty, changes.count <= limits.maximumBatchChanges else {
+            return violation("a batch holds 1 to \(limits.maximumBatchChanges) changes, not \(changes.count)")
+        }
+        let bytes = changes.reduce(0) { $0 + $1.count }
+        if changes.count > 1 && bytes > limits.maximumBatchBytes {
             return violation("a batch of \(bytes) bytes exceeds \(limits.maximumBatchBytes)")
         }
         guard state.applying.count < limits.maximumBatchesInFlight else {
@@ -518,20 +540,20 @@ public struct SyncSession: Sendable {
         let elapsed = Double(now > lastRefill ? now - lastRefill : 0) / 1000
         tokens = min(limits.changesBurst, tokens + elapsed * limits.changesPerSecond)
         lastRefill = now
-        guard tokens >= Double(message.changes.count) else {
+        guard tokens >= Double(changes.count) else {
             return fail(.rateLimited, "more than \(Int(limits.changesPerSecond)) changes per second")
         }
-        tokens -= Double(message.changes.count)
+        tokens -= Double(changes.count)
         // The peer holds what it sends: never send it back (no echo).
-        for change in message.changes {
+        for change in changes {
             guard let (replica, seq, _) = SignedChange.peek(change) else { continue }
             state.sent[replica] = max(state.sent[replica], min(seq, Limits.maximumSeq))
         }
         state.nextInbound += 1
-        state.applying[message.batch] = message.changes.count
+        state.applying[message.batch] = changes.count
         scopes[scope] = state
         reportedCaughtUp = false
-        return [.apply(scope, batch: message.batch, changes: message.changes)]
+        return [.apply(scope, batch: message.batch, changes: changes)]
     }
 
     private mutating func onAck(_ message: Kcsync_V1_Ack) -> [Directive] {

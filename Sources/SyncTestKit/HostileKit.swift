@@ -97,6 +97,32 @@ public enum FrameForger {
         return try! frame.serializedBytes()
     }
 
+    /// A `Changes` frame whose `deflated` field holds `deflated` as it is (any bytes).
+    public static func deflatedChanges(scope: Scope, batch: UInt64, _ deflated: Data) -> Data {
+        var message = Kcsync_V1_Changes()
+        message.scope = scope.name
+        message.batch = batch
+        message.deflated = deflated
+        var frame = Kcsync_V1_Frame()
+        frame.changes = message
+        return try! frame.serializedBytes()
+    }
+
+    /// A `ChangeList` holding these bytes as its changes, compressed: a deflated batch.
+    public static func deflatedList(_ changes: [Data]) -> Data {
+        var list = Kcsync_V1_ChangeList()
+        list.changes = changes
+        return BatchCompression.deflate(bytes: try! list.serializedBytes())!
+    }
+
+    /// What a relay that knows the protocol reads in one frame: a deflated batch inflated (the
+    /// `ChangeList`'s changes, concatenated), or nil for any other frame.
+    public static func inflatedChanges(in frame: Data) -> Data? {
+        guard let decoded = try? Kcsync_V1_Frame(serializedBytes: frame), case .changes(let message)? = decoded.kind,
+              !message.deflated.isEmpty else { return nil }
+        return BatchCompression.inflate(message.deflated, limit: 64 * 1024 * 1024).map { $0.reduce(Data(), +) }
+    }
+
     /// The `Ack` in `frames`, if any: its refusals (replica, seq, code).
     public static func refusals(in frames: [Data]) -> [(ReplicaID, UInt64, String)]? {
         for bytes in frames {

@@ -156,7 +156,8 @@ import Testing
         }
         let away = files(board) + files(other)
         let logs = files(root.path)   // board.log and desk.log
-        let wire = boardTap.captured + peerTap.captured
+        // What a relay reads: every byte, and every deflated batch inflated.
+        let wire = boardTap.readable + peerTap.readable
         #expect(secret.count >= 90 && shared.count >= 40)
         for text in secret {
             #expect(away.range(of: Data(text.utf8)) == nil, "\(text) is at the board or at 34CD")
@@ -169,7 +170,10 @@ import Testing
             #expect(atBoard.range(of: Data(text.utf8)) != nil, "\(text) did not reach the board")
             #expect(atOther.range(of: Data(text.utf8)) != nil, "\(text) did not reach 34CD")
         }
-        #expect(shared.contains { boardTap.captured.range(of: Data($0.utf8)) != nil }, "the board's wire shows what is shared")
+        let boardWire = boardTap.readable
+        let decoded = boardTap.decoded
+        #expect(decoded.messages > 10 && decoded.deflated > 0, "the tap reads the board's sessions, deflated batches too: \(decoded)")
+        #expect(shared.contains { boardWire.range(of: Data($0.utf8)) != nil }, "the board's wire shows what is shared")
         #expect(peerTap.captured.count > 1_000 && peerTap.captured.first == 0x16)
     }
 }

@@ -47,7 +47,7 @@ import Testing
         let sync = try kc("sync", "--data", laptop)
         #expect(sync.status == 0, "\(sync.err)\n\((try? String(contentsOf: root.appendingPathComponent("desk.log"), encoding: .utf8)) ?? "")")
         #expect(try kc("note", "list", "--json", "--data", laptop).array().contains { ($0["title"] as? String)?.contains(canary) == true })
-        let wire = tap.captured
+        let wire = tap.readable
         #expect(wire.count > 1_000 && wire.first == 0x16, "TLS handshake records on the wire")
         #expect(wire.range(of: Data(canary.utf8)) == nil, "the pupil's reference crossed the wire readable")
         #expect(wire.range(of: Data("leerlingbespreking".utf8)) == nil)

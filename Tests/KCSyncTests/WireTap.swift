@@ -1,4 +1,5 @@
 import Foundation
+import SyncTestKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,10 +9,73 @@ import Glibc
 final class WireTap: @unchecked Sendable {
     private(set) var port: Int = 0
     private let lock = NSLock()
-    private var bytes = Data()
+    /// Each direction of each connection, as it went.
+    private var streams: [Data] = []
     private let listener: Int32
 
-    var captured: Data { lock.withLock { bytes } }
+    /// Every byte, as it went.
+    var captured: Data { lock.withLock { streams.reduce(Data(), +) } }
+
+    /// Every byte, and what a relay that knows the protocol reads besides: each cleartext
+    /// WebSocket stream taken apart into its messages (unmasked, fragments joined) and every
+    /// deflated batch inflated. Nothing compressed hides from a scan of this.
+    var readable: Data {
+        let all = lock.withLock { streams }
+        var out = all.reduce(Data(), +)
+        for stream in all {
+            for message in WireTap.messages(in: stream) {
+                out += message
+                if let inflated = FrameForger.inflatedChanges(in: message) { out += inflated }
+            }
+        }
+        return out
+    }
+
+    /// How many WebSocket messages `readable` took apart, and how many deflated batches.
+    var decoded: (messages: Int, deflated: Int) {
+        let all = lock.withLock { streams }
+        let messages = all.flatMap(WireTap.messages(in:))
+        return (messages.count, messages.count { FrameForger.inflatedChanges(in: $0) != nil })
+    }
+
+    /// The binary messages of one direction of a cleartext WebSocket connection (after the
+    /// HTTP upgrade); nothing for a stream that is not one (TLS, say).
+    static func messages(in stream: Data) -> [Data] {
+        let bytes = [UInt8](stream)
+        guard let head = stream.range(of: Data("\r\n\r\n".utf8)), bytes.starts(with: Array("GET ".utf8)) || bytes.starts(with: Array("HTTP/".utf8)) else { return [] }
+        var at = head.upperBound
+        var messages: [Data] = []
+        var partial = Data()
+        while at + 2 <= bytes.count {
+            let fin = bytes[at] & 0x80 != 0
+            let masked = bytes[at + 1] & 0x80 != 0
+            var length = Int(bytes[at + 1] & 0x7F)
+            at += 2
+            if length == 126 {
+                guard at + 2 <= bytes.count else { break }
+                length = Int(bytes[at]) << 8 | Int(bytes[at + 1])
+                at += 2
+            } else if length == 127 {
+                guard at + 8 <= bytes.count else { break }
+                length = bytes[at..<at + 8].reduce(0) { $0 << 8 | Int($1) }
+                at += 8
+            }
+            var mask: [UInt8] = [0, 0, 0, 0]
+            if masked {
+                guard at + 4 <= bytes.count else { break }
+                mask = Array(bytes[at..<at + 4])
+                at += 4
+            }
+            guard length >= 0, at + length <= bytes.count else { break }
+            partial += Data(bytes[at..<at + length].enumerated().map { $0.element ^ mask[$0.offset % 4] })
+            at += length
+            if fin {
+                messages.append(partial)
+                partial = Data()
+            }
+        }
+        return messages
+    }
 
     init(forwardingTo target: Int) throws {
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -46,12 +110,16 @@ final class WireTap: @unchecked Sendable {
     deinit { close(listener) }
 
     private func pump(from: Int32, to: Int32) {
+        let index = lock.withLock {
+            streams.append(Data())
+            return streams.count - 1
+        }
         Thread.detachNewThread { [self] in
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
                 let n = read(from, &buffer, buffer.count)
                 if n <= 0 { break }
-                lock.withLock { bytes.append(contentsOf: buffer[0..<n]) }
+                lock.withLock { streams[index].append(contentsOf: buffer[0..<n]) }
                 var sent = 0
                 while sent < n {
                     let m = buffer[sent..<n].withUnsafeBytes { send(to, $0.baseAddress, n - sent, Int32(MSG_NOSIGNAL)) }

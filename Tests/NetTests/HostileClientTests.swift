@@ -184,6 +184,39 @@ import Testing
         }
     }
 
+    /// A registered school that sends a deflated batch gets it judged as any batch; one that
+    /// sends a small frame inflating past the frame limit (a bomb) has its session ended with
+    /// `MALFORMED_FRAME`, and nothing of it is stored; the board still serves.
+    @Test func aDeflatedBombEndsOnlyItsSessionAndAnHonestDeflatedBatchIsStored() async throws {
+        let (f, _) = try await HostileClientTests.fixtureWithSharedRecords()
+        let board = f.board.scope
+        let keyB = f.schoolB.store.key
+        try await f.withServer { url in
+            #expect(await f.sync(f.schoolA, url) == nil)
+            let before = try f.board.store.stateHash()
+            let bomb = FrameForger.deflatedList([Data(count: 9 * 1024 * 1024)])
+            let exploded = await HostileClientTests.hostile(f, url, key: keyB, school: "34CD",
+                                                            frames: [FrameForger.deflatedChanges(scope: board, batch: 1, bomb)])
+            #expect(bomb.count < 16 * 1024)
+            #expect(FrameForger.errorCode(in: exploded) == "malformedFrame")
+            #expect(FrameForger.ackCount(in: exploded) == 0)
+            #expect(try f.board.store.stateHash() == before)
+            // The same school, deflating honestly: three notes of its own arrive.
+            var forger = ChainForger(key: keyB, scope: board)
+            var rng = SystemRandomNumberGenerator()
+            let notes = (0..<3).map { i in
+                forger.next([ChainForger.assign(EntityID(millis: 1, using: &rng), type: "note", [
+                    "school": .text("34CD"), "subject": .text("school"), "title": .text("Gedeeld door 34CD (\(i))")])]).serialized()
+            }
+            let honest = await HostileClientTests.hostile(f, url, key: keyB, school: "34CD",
+                                                          frames: [FrameForger.deflatedChanges(scope: board, batch: 1, FrameForger.deflatedList(notes))])
+            #expect(FrameForger.errorCode(in: honest) == nil)
+            #expect(FrameForger.refusals(in: honest)?.isEmpty == true)
+            #expect(try f.board.store.changeCount(board) == 4)
+            #expect(await f.sync(f.schoolA, url) == nil, "the board still serves")
+        }
+    }
+
     /// A server with another key on the board's address gets nothing written into a school
     /// that pinned its board's key.
     @Test func aFakeBoardGetsNothingIntoASchool() async throws {

@@ -839,6 +839,9 @@ public nonisolated struct Kcsync_V1_Hello: Sendable {
   /// SignedMembership: the chain that makes this replica a member
   public var memberships: [Data] = []
 
+  /// what this side can read beyond version 1: "deflate"
+  public var features: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -897,6 +900,9 @@ public nonisolated struct Kcsync_V1_Welcome: Sendable {
   /// the scopes granted
   public var scopes: [String] = []
 
+  /// what the server can read beyond version 1: "deflate"
+  public var features: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -932,6 +938,24 @@ public nonisolated struct Kcsync_V1_Changes: Sendable {
   public var batch: UInt64 = 0
 
   /// SignedChange bytes, each replica's in seq order
+  public var changes: [Data] = []
+
+  /// Instead of `changes`, to a side that named "deflate" in its Hello or Welcome: a ChangeList
+  /// of the same changes, compressed with raw DEFLATE (RFC 1951). Never both; a receiver
+  /// inflates at most its frame limit and judges the changes as if they came in `changes`.
+  public var deflated: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The changes of a Changes frame, before compression.
+public nonisolated struct Kcsync_V1_ChangeList: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
   public var changes: [Data] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -2512,7 +2536,7 @@ nonisolated extension Kcsync_V1_VectorEntry: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Kcsync_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}replica\0\u{3}public_key\0\u{1}school\0\u{1}board\0\u{1}scopes\0\u{1}nonce\0\u{1}agent\0\u{1}memberships\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}replica\0\u{3}public_key\0\u{1}school\0\u{1}board\0\u{1}scopes\0\u{1}nonce\0\u{1}agent\0\u{1}memberships\0\u{1}features\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2529,6 +2553,7 @@ nonisolated extension Kcsync_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 7: try { try decoder.decodeSingularBytesField(value: &self.nonce) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.agent) }()
       case 9: try { try decoder.decodeRepeatedBytesField(value: &self.memberships) }()
+      case 10: try { try decoder.decodeRepeatedStringField(value: &self.features) }()
       default: break
       }
     }
@@ -2562,6 +2587,9 @@ nonisolated extension Kcsync_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.memberships.isEmpty {
       try visitor.visitRepeatedBytesField(value: self.memberships, fieldNumber: 9)
     }
+    if !self.features.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.features, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2575,6 +2603,7 @@ nonisolated extension Kcsync_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.nonce != rhs.nonce {return false}
     if lhs.agent != rhs.agent {return false}
     if lhs.memberships != rhs.memberships {return false}
+    if lhs.features != rhs.features {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2677,7 +2706,7 @@ nonisolated extension Kcsync_V1_Authenticate: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Kcsync_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Welcome"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scopes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scopes\0\u{1}features\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2686,6 +2715,7 @@ nonisolated extension Kcsync_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._M
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedStringField(value: &self.scopes) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.features) }()
       default: break
       }
     }
@@ -2695,11 +2725,15 @@ nonisolated extension Kcsync_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.scopes.isEmpty {
       try visitor.visitRepeatedStringField(value: self.scopes, fieldNumber: 1)
     }
+    if !self.features.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.features, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kcsync_V1_Welcome, rhs: Kcsync_V1_Welcome) -> Bool {
     if lhs.scopes != rhs.scopes {return false}
+    if lhs.features != rhs.features {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2747,7 +2781,7 @@ nonisolated extension Kcsync_V1_Vector: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Kcsync_V1_Changes: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Changes"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}batch\0\u{1}changes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}scope\0\u{1}batch\0\u{1}changes\0\u{1}deflated\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2758,6 +2792,7 @@ nonisolated extension Kcsync_V1_Changes: SwiftProtobuf.Message, SwiftProtobuf._M
       case 1: try { try decoder.decodeSingularStringField(value: &self.scope) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.batch) }()
       case 3: try { try decoder.decodeRepeatedBytesField(value: &self.changes) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.deflated) }()
       default: break
       }
     }
@@ -2773,12 +2808,46 @@ nonisolated extension Kcsync_V1_Changes: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.changes.isEmpty {
       try visitor.visitRepeatedBytesField(value: self.changes, fieldNumber: 3)
     }
+    if !self.deflated.isEmpty {
+      try visitor.visitSingularBytesField(value: self.deflated, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kcsync_V1_Changes, rhs: Kcsync_V1_Changes) -> Bool {
     if lhs.scope != rhs.scope {return false}
     if lhs.batch != rhs.batch {return false}
+    if lhs.changes != rhs.changes {return false}
+    if lhs.deflated != rhs.deflated {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kcsync_V1_ChangeList: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ChangeList"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}changes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedBytesField(value: &self.changes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.changes.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.changes, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kcsync_V1_ChangeList, rhs: Kcsync_V1_ChangeList) -> Bool {
     if lhs.changes != rhs.changes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
