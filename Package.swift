@@ -263,7 +263,7 @@ let package = Package(
         .testTarget(
             name: "KCSyncTests",
             dependencies: ["SyncCore", "SyncProtocol", "SyncStore", "KCModel", "KCReplica", "SyncTestKit", "kcsync",
-                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming
         ),
     ]

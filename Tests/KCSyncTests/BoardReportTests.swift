@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KCModel
 import KCReplica
 import SyncCore
@@ -36,5 +37,22 @@ struct BoardReportTests {
         #expect(old.direction == TrendDirection.stable.rawValue)   // 50, 52, 51: within 2 points
         #expect(earlier.signals.isEmpty)
         #expect(try board.periods() == periods)
+    }
+
+    /// The merged view reads one subject's figures and the list of periods through the
+    /// indexes the trend schema declares, not by scanning every figure of every school.
+    @Test func theViewsQueriesUseTheTrendIndexes() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-report-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let board = try BoardReplica.create(in: directory.appendingPathComponent("board"), board: "41234")
+        let plans = try board.store.read { db -> [String] in
+            let scope = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = 'board/41234'") ?? 0
+            return try [
+                "SELECT id FROM record_trendAnalysis WHERE scope = \(scope) AND deleted = 0 AND subjectArea = 'rekenen' AND period IN ('2024-2025 M', '2024-2025 E')",
+                "SELECT MIN(period) FROM record_trendAnalysis WHERE scope = \(scope) AND deleted = 0 AND period > '2024-2025 E'",
+            ].map { sql in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }.joined(separator: "; ") }
+        }
+        #expect(plans[0].contains("record_trendAnalysis_by_subjectArea_period"), "\(plans[0])")
+        #expect(plans[1].contains("record_trendAnalysis_by_period"), "\(plans[1])")
     }
 }
