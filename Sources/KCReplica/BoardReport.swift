@@ -194,8 +194,9 @@ public struct BoardReport: Codable, Sendable, Equatable {
         var shownSignals: [SeriesKey: SeriesSignals] = [:]
         for (area, ofArea) in Dictionary(grouping: figures, by: \.subjectArea).sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             var series: [Series] = []
-            for (key, points) in Dictionary(grouping: ofArea, by: \.series).sorted(by: { $0.key < $1.key }) {
-                let ordered = points.sorted { $0.period < $1.period }
+            let bySeries = Dictionary(grouping: ofArea, by: \.series)
+            for key in bySeries.keys.sorted() {
+                let ordered = bySeries[key]!.sorted { $0.period < $1.period }
                 if let period, ordered.last?.period != period { continue }
                 let visible = ordered.filter { !$0.isSuppressed }
                 let signals = TrendSignals.signals(visible)

@@ -127,4 +127,22 @@ struct TrendSignalTests {
         #expect(header.errors.first?.line == 1)
         #expect(header.errors.first?.message.contains("group") == true)
     }
+
+    /// Series sort as the view lists them: by subject, then school, then group with the
+    /// shorter name first (8 before 10), then metric.
+    @Test func seriesSortBySubjectSchoolGroupAndMetric() {
+        func key(_ area: SubjectArea, _ school: String, _ group: String, _ metric: TrendMetric) -> SeriesKey {
+            SeriesKey(school: school, subjectArea: area, group: group, metric: metric)
+        }
+        let expected = [
+            key(.readingComprehension, "12AB", "8", .percent1F),
+            key(.arithmetic, "12AB", "8", .percent1F),
+            key(.arithmetic, "12AB", "8", .percent2F1S),
+            key(.arithmetic, "12AB", "10", .percent1F),
+            key(.arithmetic, "34CD", "3", .percent1F),
+        ]
+        #expect(expected.reversed().sorted() == expected)
+        #expect(expected.shuffled().sorted() == expected)
+        #expect(!(expected[1] < expected[1]))
+    }
 }
