@@ -115,7 +115,13 @@ public struct SessionRunner: Sendable {
                     stopWhenCaughtUp: Bool = false) async -> SessionError? {
         var session = initial
         let (events, continuation) = AsyncStream<Event>.makeStream()
-        let subscription = notifier.subscribe { scope in continuation.yield(.local(scope)) }
+        // At most one notification per scope waits: a session that is behind (a board with
+        // 200 schools writing) reads everything new once, in one batch, instead of once per
+        // change that committed meanwhile.
+        let waiting = Mutex<Set<Scope>>([])
+        let subscription = notifier.subscribe { scope in
+            if waiting.withLock({ $0.insert(scope).inserted }) { continuation.yield(.local(scope)) }
+        }
         defer { notifier.unsubscribe(subscription) }
         let maximum = session.limits.maximumFrameBytes
         let preAuthMaximum = session.limits.maximumPreAuthFrameBytes
@@ -361,7 +367,10 @@ public struct SessionRunner: Sendable {
                     await execute(session.onTextFrame())
                     gate.release()
                 case .oversized: await execute(session.onOversizedFrame())
-                case .local(let scope): await execute(session.onLocalChange(scope))
+                case .local(let scope):
+                    // Taken off first: what commits while this one is handled notifies again.
+                    _ = waiting.withLock { $0.remove(scope) }
+                    await execute(session.onLocalChange(scope))
                 case .handshakeTimeout: await execute(session.onHandshakeTimeout())
                 case .revalidate:
                     if case .server = session.role, session.isOpen, let peer = session.peer, !admitted(peer) {
