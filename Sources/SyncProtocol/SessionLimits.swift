@@ -16,8 +16,10 @@ public struct SessionLimits: Sendable, Equatable {
     /// The most change bytes in one batch (a single larger change travels alone).
     public var maximumBatchBytes = 4 * 1024 * 1024
     /// A batch of at least this many change bytes goes compressed (`Changes.deflated`) to a
-    /// peer that can read it; a smaller one, such as a single live change, goes as it is.
-    public var deflateFromBytes = 4 * 1024
+    /// peer that can read it: a first sync or a long catch-up. Live batches go as they are: a
+    /// board compresses what it sends once per receiving school, and in W6a (200 schools)
+    /// deflating every catch-up of a few kilobytes was a tenth of the machine.
+    public var deflateFromBytes = 64 * 1024
     /// Unacknowledged batches per scope and direction.
     public var maximumBatchesInFlight = 4
     /// Changes received per second, on average.

@@ -115,8 +115,9 @@ import Testing
     @Test func aLargeBatchTravelsDeflatedAndArrivesAsItWasSent() throws {
         var pair = Pair()
         #expect(pair.server.isOpen && pair.client.isOpen)
-        let changes = BatchCompressionTests.notes(100)
+        let changes = BatchCompressionTests.notes(400)
         let raw = changes.reduce(0) { $0 + $1.count }
+        #expect(raw >= SessionLimits.standard.deflateFromBytes)
         let sent = pair.clientSends(changes)
         let message = try #require(sent)
         #expect(message.changes.isEmpty)
@@ -128,20 +129,23 @@ import Testing
 
     @Test func aSmallBatchOrAnOlderPeerGetsTheChangesAsTheyAre() throws {
         var pair = Pair()
-        let one = BatchCompressionTests.notes(1)
-        let sentSmall = pair.clientSends(one)
-        let small = try #require(sentSmall)
-        #expect(small.deflated.isEmpty && small.changes == one)
+        // A live change, or a short catch-up of 20 changes, goes as it is.
+        for count in [1, 20] {
+            let few = BatchCompressionTests.notes(count)
+            let sentSmall = pair.clientSends(few)
+            let small = try #require(sentSmall)
+            #expect(small.deflated.isEmpty && small.changes == few)
+        }
         // A client whose Hello names no features: the server never deflates what it sends it.
         var older = Pair(clientReadsDeflate: false)
         #expect(older.server.isOpen)
         var frames: [Data] = []
-        older.carry(server: older.server.onChanges(BatchCompressionTests.board, BatchCompressionTests.notes(100)), into: &frames)
+        older.carry(server: older.server.onChanges(BatchCompressionTests.board, BatchCompressionTests.notes(400)), into: &frames)
         let sentFrames = frames.compactMap { bytes -> Kcsync_V1_Changes? in
             if case .changes(let message)? = try? Kcsync_V1_Frame(serializedBytes: bytes).kind { message } else { nil }
         }
         let sent = try #require(sentFrames.first)
-        #expect(sent.deflated.isEmpty && sent.changes.count == 100)
+        #expect(sent.deflated.isEmpty && sent.changes.count == 400)
     }
 
     static func deflatedFrame(_ deflated: Data, plain: [Data] = []) -> Data {
