@@ -151,7 +151,8 @@ struct Bench: AsyncParsableCommand {
         }
     }
 
-    static func writeNote(_ b: inout ChangeBuilder, _ row: NoteRow) throws(SyncError) {
+    @discardableResult
+    static func writeNote(_ b: inout ChangeBuilder, _ row: NoteRow) throws(SyncError) -> EntityID {
         let id = b.newEntity(type: "note")
         try b.assign(.text(row.title), to: "title", of: id, type: "note")
         try b.assign(.text(row.role), to: "role", of: id, type: "note")
@@ -160,6 +161,7 @@ struct Bench: AsyncParsableCommand {
         try b.assign(.day(row.day), to: "meetingDate", of: id, type: "note")
         for tag in row.tags { try b.add(.text(tag), to: "tags", of: id, type: "note") }
         try b.setText(row.body, field: "body", of: id, type: "note")
+        return id
     }
 
     /// The baseline: the same note rows in a plain table, same configuration (WAL, synchronous=FULL).

@@ -10,25 +10,19 @@ import SyncTestKit
 // verified and durable before it counts. Theirs is one update blob into a fresh document in
 // memory, unsigned: what the data structures cost, with nothing else.
 extension Bench {
-    struct PeerNote {
-        var title, role, category, period, body: String
-        var day: Int32
-        var tags: [String]
-    }
-
     /// The history of peers.py `history`, value for value: `notes` notes of seven fields with
     /// a body of `bodyLength` characters, then `updates` single-field updates (title,
     /// category or period in turn, of note u × 7919 mod notes).
-    static func peerHistory(notes: Int, updates: Int, bodyLength: Int) -> ([PeerNote], [(note: Int, field: String, value: String)]) {
+    static func peerHistory(notes: Int, updates: Int, bodyLength: Int) -> ([NoteRow], [(note: Int, field: String, value: String)]) {
         let roles = ["learningCoordinator", "careCoordinator", "trendAnalyst"]
         let categories = ["groepsbespreking", "leerteamoverleg", "trendanalyse", "observatie"]
         let areas = ["rekenen", "begrijpend lezen", "technisch lezen", "spelling"]
         let rows = (0..<notes).map { i in
             let area = areas[i % 4]
             let sentence = "De leerteams zien bij \(area) een daling in groep \(i % 8 + 1). Afspraak: verlengde instructie. (\(i)) "
-            return PeerNote(title: "Groepsbespreking groep \(i % 8 + 1) \(area) \(i)", role: roles[i % 3], category: categories[i % 4],
-                            period: i % 2 == 0 ? "2025-2026 M" : "2025-2026 E", body: String(String(repeating: sentence, count: 8).prefix(bodyLength)),
-                            day: Int32(20_400 + i % 300), tags: [area, "groep \(i % 8 + 1)"])
+            return NoteRow(title: "Groepsbespreking groep \(i % 8 + 1) \(area) \(i)", role: roles[i % 3], category: categories[i % 4],
+                           period: i % 2 == 0 ? "2025-2026 M" : "2025-2026 E", day: Int32(20_400 + i % 300), tags: [area, "groep \(i % 8 + 1)"],
+                           body: String(String(repeating: sentence, count: 8).prefix(bodyLength)))
         }
         let fields = ["title", "category", "period"]
         let edits = (0..<updates).map { u in (note: u * 7919 % notes, field: fields[u % 3], value: "\(fields[u % 3]) \(u)") }
@@ -47,17 +41,7 @@ extension Bench {
         var ids: [EntityID] = []
         ids.reserveCapacity(rows.count)
         for row in rows {
-            try author.write(in: scope) { b throws(SyncError) in
-                let id = b.newEntity(type: "note")
-                try b.assign(.text(row.title), to: "title", of: id, type: "note")
-                try b.assign(.text(row.role), to: "role", of: id, type: "note")
-                try b.assign(.text(row.category), to: "category", of: id, type: "note")
-                try b.assign(.text(row.period), to: "period", of: id, type: "note")
-                try b.assign(.day(row.day), to: "meetingDate", of: id, type: "note")
-                for tag in row.tags { try b.add(.text(tag), to: "tags", of: id, type: "note") }
-                try b.setText(row.body, field: "body", of: id, type: "note")
-                ids.append(id)
-            }
+            try author.write(in: scope) { b throws(SyncError) in ids.append(try Bench.writeNote(&b, row)) }
         }
         for edit in edits {
             try author.write(in: scope) { b throws(SyncError) in try b.assign(.text(edit.value), to: edit.field, of: ids[edit.note], type: "note") }
