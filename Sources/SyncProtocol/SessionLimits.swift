@@ -18,7 +18,7 @@ public struct SessionLimits: Sendable, Equatable {
     /// A batch of at least this many change bytes goes compressed (`Changes.deflated`) to a
     /// peer that can read it: a first sync or a long catch-up. Live batches go as they are: a
     /// board compresses what it sends once per receiving school, and in W6a (200 schools)
-    /// deflating every catch-up of a few kilobytes was a tenth of the machine.
+    /// deflating every catch-up of a few kilobytes took a fifth of the machine.
     public var deflateFromBytes = 64 * 1024
     /// Unacknowledged batches per scope and direction.
     public var maximumBatchesInFlight = 4
