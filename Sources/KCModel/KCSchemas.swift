@@ -71,7 +71,7 @@ public enum KCSchemas {
         FieldSchema("visibility", .register(.text)),
         FieldSchema("boardCopy", .register(.id)),
         FieldSchema("source", .register(.id), immutable: true),
-    ], provenance: "source", indexes: [["subjectArea", "period"], ["period"]])
+    ], provenance: "source")
 
     /// Trendadvies: written for the whole board.
     public static let trendAdvice = RecordSchema(name: "trendAdvice", fields: [

@@ -18,21 +18,14 @@ public struct RecordSchema: Hashable, Sendable {
     /// keeps an FTS5 index of them beside the table (``ReplicaStore/search(_:type:in:limit:)``),
     /// which an erasure empties too.
     public var searchable: [String]
-    /// The registers the readers of this type look rows up by, each list one index of the
-    /// record table (after the scope and the deleted flag, which every reader filters on): a
-    /// board's merged view reads the figures of one subject and a few periods out of hundreds
-    /// of thousands.
-    public var indexes: [[String]]
 
     /// Creates a schema; field names must be unique lower-camel identifiers.
-    public init(name: String, version: Int = 1, fields: [FieldSchema], provenance: String? = nil, searchable: [String] = [],
-                indexes: [[String]] = []) {
+    public init(name: String, version: Int = 1, fields: [FieldSchema], provenance: String? = nil, searchable: [String] = []) {
         self.name = name
         self.version = version
         self.fields = fields
         self.provenance = provenance
         self.searchable = searchable
-        self.indexes = indexes
     }
 
     /// The field named `name`, if the schema has it.

@@ -207,13 +207,6 @@ extension ReplicaStore {
                 try createOrExtendTable(for: schema, in: db)
             }
         }
-        for schema in schemas {
-            for columns in schema.indexes {
-                migrator.registerMigration("index-\(schema.name)-\(columns.joined(separator: ","))") { db in
-                    try createIndex(for: schema, on: columns, in: db)
-                }
-            }
-        }
         for schema in schemas where !schema.searchable.isEmpty {
             migrator.registerMigration("search-\(schema.name)-\(schema.searchable.joined(separator: ","))") { db in
                 try createSearchIndex(for: schema, in: db)
@@ -251,19 +244,6 @@ extension ReplicaStore {
         columns.append("crdt BLOB NOT NULL")
         columns.append("UNIQUE (scope, id)")
         try db.execute(sql: "CREATE TABLE \(table) (\n  \(columns.joined(separator: ",\n  "))\n)")
-    }
-
-    /// An index of a record table on `columns` (registers of its schema), after scope and the
-    /// deleted flag.
-    static func createIndex(for schema: RecordSchema, on columns: [String], in db: Database) throws {
-        for column in columns {
-            guard case .register? = schema.field(column)?.kind else {
-                throw SyncError(.schemaViolation, "\(schema.name): an index names \(column), which is no register of the type")
-            }
-        }
-        let name = "record_\(schema.name)_by_\(columns.joined(separator: "_"))".quotedDatabaseIdentifier
-        let list = (["scope", "deleted"] + columns).map(\.quotedDatabaseIdentifier).joined(separator: ", ")
-        try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(name) ON \(Materializer.tableName(schema.name)) (\(list))")
     }
 
     /// The full-text index of a record type's searchable fields: FTS5 (GRDB), its content read
