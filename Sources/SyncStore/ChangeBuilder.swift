@@ -189,7 +189,9 @@ extension ReplicaStore {
         try ReplicaStore.wrap("write") {
             try writer.write { db -> T in
                 var tx = WriteTransaction(store: self, db: db)
-                return try body(&tx)
+                let result = try body(&tx)
+                try refreshDerived(db)
+                return result
             }
         }
     }

@@ -361,6 +361,7 @@ extension ReplicaStore {
                 try working.flush(db, store: self)
                 try admission.flush(db)
                 result.erasures = working.erasureCount + (try settle(db, tombstones: tombstones))
+                try refreshDerived(db)
                 if newest > .zero {
                     clock.withLock { try? $0.observe(newest, wallMillis: wall) }
                 }

@@ -36,6 +36,8 @@ public final class ReplicaStore: Sendable {
     let membershipCache = Mutex<(version: Int64, log: [(id: Int64, bytes: Data)])?>(nil)
     /// The version vectors as last read (see ``VectorCache``).
     let vectorCache = VectorCache()
+    /// The tables derived from the records that this process keeps (``maintain(_:)``).
+    let derived = DerivedTables()
 
     /// Decides whether a group of ops may enter a scope. The kc domain uses it for the AVG rules
     /// (nothing pupil-level or sensitive in a board scope); the engine calls it for local writes
