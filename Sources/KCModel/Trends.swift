@@ -214,6 +214,12 @@ public struct SeriesSignals: Sendable, Equatable {
     public var underAmbition: Bool?
     /// The latest value is under the Inspectorate's floor (nil: no floor for this metric).
     public var underFloor: Bool?
+
+    public init(direction: TrendDirection, underAmbition: Bool?, underFloor: Bool?) {
+        self.direction = direction
+        self.underAmbition = underAmbition
+        self.underFloor = underFloor
+    }
 }
 
 /// Computes signals from trend figures.

@@ -77,6 +77,8 @@ public final class BoardReplica: Sendable {
             // The merged view asks for one subject over a window of periods.
             try store.ensureIndex("trend_view", type: KCSchemas.trendAnalysis.name, columns: ["scope", "subjectArea", "period"])
             try store.ensureIndex("trend_periods", type: KCSchemas.trendAnalysis.name, columns: ["scope", "period"])
+            // The merged view's series, kept ready per period and updated with every figure applied.
+            try store.maintain(BoardTrendView.table)
             let replica = try BoardReplica(store: store, board: board, directory: directory)
             try replica.importRegistryFile()
             return replica

@@ -187,45 +187,166 @@ public struct BoardReport: Codable, Sendable, Equatable {
     /// pupils shows its value to the school it belongs to; it still takes no part in a signal.
     public static func build(store: ReplicaStore, scope: Scope, board: String, schools registered: [String],
                              period: Period? = nil, subjectArea: SubjectArea? = nil, ownSchool: Bool = false) throws(KCError) -> BoardReport {
+        // The kept view answers for one period at the board; otherwise, or when it is not up to
+        // date, the series are computed from the figures.
+        var trends: Trends?
+        if !ownSchool, let period { trends = try kept(store: store, scope: scope, period: period, subjectArea: subjectArea) }
+        if trends == nil { trends = try computed(store: store, scope: scope, period: period, subjectArea: subjectArea, ownSchool: ownSchool) }
+        guard let trends else { return try assemble(store: store, scope: scope, board: board, schools: [], period: period, subjectArea: subjectArea, subjects: [], shownSignals: [:]) }
+        return try assemble(store: store, scope: scope, board: board, schools: Set(registered.map { $0.uppercased() }).union(trends.schools).sorted(),
+                            period: period, subjectArea: subjectArea, subjects: trends.subjects, shownSignals: trends.signals)
+    }
+
+    /// The trend part of the view: the subjects with their series, the signals of the series
+    /// shown, and the schools with figures in the window.
+    struct Trends: Equatable {
+        var subjects: [Subject]
+        var signals: [SeriesKey: SeriesSignals]
+        var schools: Set<String>
+    }
+
+    /// The series computed from the figures of the window.
+    static func computed(store: ReplicaStore, scope: Scope, period: Period?, subjectArea: SubjectArea?, ownSchool: Bool) throws(KCError) -> Trends {
         let shown = Array(try periods(store: store, scope: scope).filter { period == nil || $0 <= period! }.suffix(window))
         let figures = shown.isEmpty ? [] : try figures(store: store, scope: scope, subjectArea: subjectArea, periods: shown)
-        let schools = Set(registered.map { $0.uppercased() }).union(figures.map(\.school)).sorted()
         var subjects: [Subject] = []
         var shownSignals: [SeriesKey: SeriesSignals] = [:]
         for (area, ofArea) in Dictionary(grouping: figures, by: \.subjectArea).sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             var series: [Series] = []
             let bySeries = Dictionary(grouping: ofArea, by: \.series)
             for key in bySeries.keys.sorted() {
-                let ordered = bySeries[key]!.sorted { $0.period < $1.period }
-                if let period, ordered.last?.period != period { continue }
-                let visible = ordered.filter { !$0.isSuppressed }
-                let signals = TrendSignals.signals(visible)
-                if !visible.isEmpty { shownSignals[key] = signals }
-                let latest = ordered.last!
-                series.append(Series(
-                    school: key.school, group: key.group, metric: key.metric.rawValue, metricLabel: key.metric.label,
-                    ambition: latest.ambition, floor: latest.metric.hasInspectionFloor ? latest.inspectionThreshold : nil,
-                    points: ordered.map { figure in
-                        if ownSchool, let value = figure.value {
-                            Point(period: figure.period.description, value: value, pupilsBand: figure.band.label,
-                                  display: figure.metric.format(value), suppressed: false)
-                        } else if figure.isSuppressed || figure.value == nil {
-                            Point(period: figure.period.description, value: nil, pupilsBand: figure.band.label,
-                                  display: figure.band == .under10 ? "< \(TrendSignals.minimumPupils)" : "afgeschermd", suppressed: true)
-                        } else {
-                            Point(period: figure.period.description, value: figure.value, pupilsBand: figure.band.label,
-                                  display: figure.metric.format(figure.value!), suppressed: false)
-                        }
-                    },
-                    direction: signals.direction.rawValue,
-                    underAmbition: latest.isSuppressed ? nil : signals.underAmbition,
-                    underFloor: latest.isSuppressed ? nil : signals.underFloor,
-                    interpretation: visible.last?.interpretation ?? ""))
+                guard let row = SeriesRow(inViewOrder(bySeries[key]!), endingAt: period, ownSchool: ownSchool) else { continue }
+                if let signals = row.shownSignals { shownSignals[key] = signals }
+                series.append(row.series(key))
             }
             if series.isEmpty { continue }
             let periods = Set(ofArea.map(\.period)).sorted().map(\.description)
             subjects.append(Subject(subjectArea: area.rawValue, periods: periods, series: series))
         }
+        return Trends(subjects: subjects, signals: shownSignals, schools: Set(figures.map(\.school)))
+    }
+
+    /// The series of one period as the board keeps them (``BoardTrendView``), or nil when the
+    /// kept rows are not up to date with the figures (or this replica keeps none).
+    static func kept(store: ReplicaStore, scope: Scope, period: Period, subjectArea: SubjectArea?) throws(KCError) -> Trends? {
+        do {
+            return try store.read { db -> Trends? in
+                guard try db.tableExists("trend_view_series"),
+                      let scopeID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM scope WHERE name = ?"), arguments: [scope.name]),
+                      try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM trend_view_dirty WHERE scope = ?)"), arguments: [scopeID]) == false
+                else { return nil }
+                let all = try periods(db, scopeID: scopeID)
+                let madeWith = try String.fetchAll(db.cachedStatement(sql: "SELECT period FROM trend_view_period WHERE scope = ?"), arguments: [scopeID])
+                    .compactMap(Period.init).sorted()
+                guard madeWith == all else { return nil }
+                let shown = BoardTrendView.window(all, endingAt: period)
+                var trends = Trends(subjects: [], signals: [:], schools: [])
+                guard !shown.isEmpty else { return trends }
+                let texts = shown.map(\.description)
+                let marks = Array(repeating: "?", count: texts.count).joined(separator: ", ")
+                for area in subjectArea.map({ [$0] }) ?? SubjectArea.allCases.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    var keyed: [(SeriesKey, Series)] = []
+                    let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                        SELECT school, "group", metric, ambition, floor, direction, underAmbition, underFloor, visible, latestSuppressed,
+                               interpretation, points
+                        FROM trend_view_series WHERE scope = ? AND subjectArea = ? AND period = ?
+                        """), arguments: [scopeID, area.rawValue, period.description])
+                    while let row = try rows.next() {
+                        guard let metric = TrendMetric(rawValue: row[2]), let direction = TrendDirection(rawValue: row[5]),
+                              let points = PackedPoints.decode(row[11]) else { return nil }
+                        let kept = SeriesRow(school: row[0], group: row[1], metric: metric, ambition: row[3], floor: row[4], direction: direction,
+                                             underAmbition: row[6], underFloor: row[7], visible: row[8], latestSuppressed: row[9],
+                                             interpretation: row[10], points: points)
+                        let key = SeriesKey(school: kept.school, subjectArea: area, group: kept.group, metric: metric)
+                        if let signals = kept.shownSignals { trends.signals[key] = signals }
+                        keyed.append((key, kept.series(key)))
+                    }
+                    // Which periods and schools the window holds, from the rows: a row stands
+                    // for each period a series has a figure in.
+                    let inWindow = try Row.fetchAll(db.cachedStatement(sql: """
+                        SELECT DISTINCT period, school FROM trend_view_series WHERE scope = ? AND subjectArea = ? AND period IN (\(marks))
+                        """), arguments: [scopeID, area.rawValue] + StatementArguments(texts))
+                    trends.schools.formUnion(inWindow.map { $0[1] as String })
+                    if keyed.isEmpty { continue }
+                    keyed.sort { $0.0 < $1.0 }
+                    let periods = Set(inWindow.compactMap { Period($0[0] as String) }).sorted().map(\.description)
+                    trends.subjects.append(Subject(subjectArea: area.rawValue, periods: periods, series: keyed.map(\.1)))
+                }
+                return trends
+            }
+        } catch {
+            throw KCError.engine(error, doing: "de bijgehouden trendweergave te lezen")
+        }
+    }
+
+    /// The view's order of a series' figures: by period, and figures of the same period by id.
+    static func inViewOrder(_ figures: [TrendFigure]) -> [TrendFigure] {
+        figures.sorted { a, b in a.period != b.period ? a.period < b.period : a.id.bytes.lexicographicallyPrecedes(b.id.bytes) }
+    }
+
+    /// A series as the view shows it, made from its figures in a window (and kept so by the board).
+    struct SeriesRow {
+        var school: String
+        var group: String
+        var metric: TrendMetric
+        var ambition: Double?
+        var floor: Double?
+        var direction: TrendDirection
+        var underAmbition: Bool?
+        var underFloor: Bool?
+        /// At least one figure in the window may be seen: the series' signals count at the board.
+        var visible: Bool
+        var latestSuppressed: Bool
+        var interpretation: String
+        var points: [PackedPoints.Point]
+
+        init(school: String, group: String, metric: TrendMetric, ambition: Double?, floor: Double?, direction: TrendDirection,
+             underAmbition: Bool?, underFloor: Bool?, visible: Bool, latestSuppressed: Bool, interpretation: String, points: [PackedPoints.Point]) {
+            (self.school, self.group, self.metric, self.ambition, self.floor, self.direction) = (school, group, metric, ambition, floor, direction)
+            (self.underAmbition, self.underFloor, self.visible, self.latestSuppressed) = (underAmbition, underFloor, visible, latestSuppressed)
+            (self.interpretation, self.points) = (interpretation, points)
+        }
+
+        /// From a series' figures in the window, in view order; nil when it has none, or when
+        /// `endingAt` is given and its latest figure is not of that period (it is not shown then).
+        /// With `ownSchool` a small cell's value shows (a school's own pages).
+        init?(_ ordered: [TrendFigure], endingAt period: Period?, ownSchool: Bool = false) {
+            guard let latest = ordered.last, period == nil || latest.period == period else { return nil }
+            let visible = ordered.filter { !$0.isSuppressed }
+            let signals = TrendSignals.signals(visible)
+            self.init(school: latest.school, group: latest.group, metric: latest.metric, ambition: latest.ambition,
+                      floor: latest.metric.hasInspectionFloor ? latest.inspectionThreshold : nil, direction: signals.direction,
+                      underAmbition: signals.underAmbition, underFloor: signals.underFloor, visible: !visible.isEmpty,
+                      latestSuppressed: latest.isSuppressed, interpretation: visible.last?.interpretation ?? "",
+                      points: ordered.map { figure in
+                          PackedPoints.Point(period: figure.period.description,
+                                             value: ownSchool ? figure.value : (figure.isSuppressed ? nil : figure.value), band: figure.band)
+                      })
+        }
+
+        /// The series' own signals, when the board may count them.
+        var shownSignals: SeriesSignals? {
+            visible ? SeriesSignals(direction: direction, underAmbition: underAmbition, underFloor: underFloor) : nil
+        }
+
+        func series(_ key: SeriesKey) -> Series {
+            Series(school: key.school, group: key.group, metric: metric.rawValue, metricLabel: metric.label, ambition: ambition, floor: floor,
+                   points: points.map { point in
+                       if let value = point.value {
+                           Point(period: point.period, value: value, pupilsBand: point.band.label, display: metric.format(value), suppressed: false)
+                       } else {
+                           Point(period: point.period, value: nil, pupilsBand: point.band.label,
+                                 display: point.band == .under10 ? "< \(TrendSignals.minimumPupils)" : "afgeschermd", suppressed: true)
+                       }
+                   },
+                   direction: direction.rawValue, underAmbition: latestSuppressed ? nil : underAmbition,
+                   underFloor: latestSuppressed ? nil : underFloor, interpretation: interpretation)
+        }
+    }
+
+    /// Everything of the view but the series.
+    static func assemble(store: ReplicaStore, scope: Scope, board: String, schools: [String], period: Period?, subjectArea: SubjectArea?,
+                         subjects: [Subject], shownSignals: [SeriesKey: SeriesSignals]) throws(KCError) -> BoardReport {
         // The board's signals come from the series shown, each computed once above.
         let signals = BoardSignal.signals(series: shownSignals).map {
             Signal(kind: $0.kind.rawValue, subjectArea: $0.subjectArea.rawValue, metric: $0.metric.rawValue, groups: $0.groups,
@@ -313,14 +434,39 @@ public struct BoardReport: Codable, Sendable, Equatable {
         }
     }
 
+    /// The columns ``figure(_:period:)`` reads, in its order.
+    static let figureColumns = """
+        id, school, subjectArea, period, "group", metric, value, pupilsBand, ambition, inspectionThreshold,
+        nationalAverage, interpretation, actions, suppression, pupils
+        """
+
+    /// A figure from a row of ``figureColumns``; nil for a row that is no figure the view can
+    /// show (no subject, period, metric or band it knows; no value and no reason it has none).
+    static func figure(_ row: Row, period: (String) -> Period?) -> TrendFigure? {
+        guard let id = EntityID(bytes: row[0] as Data),
+              let area = (row[2] as String?).flatMap(SubjectArea.init(rawValue:)),
+              let period = (row[3] as String?).flatMap(period),
+              let metric = (row[5] as String?).flatMap(TrendMetric.init(rawValue:)),
+              // A board copy carries the band only; the school's own figure its n.
+              let band = (row[7] as String?).flatMap(PupilsBand.init(rawValue:)) ?? (row[14] as Int?).map(PupilsBand.init(pupils:))
+        else { return nil }
+        let suppression = (row[13] as String?).flatMap(Suppression.init(rawValue:))
+        let value = row[6] as Double?
+        if let value, !value.isFinite { return nil }
+        if value == nil && suppression == nil { return nil }
+        return TrendFigure(id: id, school: row[1] ?? "", subjectArea: area, period: period, group: row[4] ?? "",
+                           metric: metric, value: suppression == nil ? value : nil, pupils: row[14], band: band,
+                           suppression: suppression, ambition: row[8], inspectionThreshold: row[9],
+                           nationalAverage: row[10], interpretation: row[11] ?? "", actions: row[12] ?? "")
+    }
+
     /// The trend figures of the board scope, read from the materialized columns (one query,
     /// no CRDT decoding: this is what the board's pages run on every request).
     public static func figures(store: ReplicaStore, scope: Scope, subjectArea: SubjectArea? = nil, periods only: [Period]? = nil) throws(KCError) -> [TrendFigure] {
         do {
             return try store.read { db in
                 var sql = """
-                    SELECT id, school, subjectArea, period, "group", metric, value, pupilsBand, ambition, inspectionThreshold,
-                           nationalAverage, interpretation, actions, suppression, pupils
+                    SELECT \(figureColumns)
                     FROM "record_trendAnalysis" WHERE scope = (SELECT id FROM scope WHERE name = ?) AND deleted = 0
                     """
                 var arguments: StatementArguments = [scope.name]
@@ -335,8 +481,7 @@ public struct BoardReport: Codable, Sendable, Equatable {
                 var out: [TrendFigure] = []
                 // A board has a few dozen periods and hundreds of thousands of figures: parse each period once.
                 var periods: [String: Period] = [:]
-                func period(_ text: String?) -> Period? {
-                    guard let text else { return nil }
+                func period(_ text: String) -> Period? {
                     if let known = periods[text] { return known }
                     let parsed = Period(text)
                     periods[text] = parsed
@@ -344,21 +489,7 @@ public struct BoardReport: Codable, Sendable, Equatable {
                 }
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try rows.next() {
-                    guard let id = EntityID(bytes: row[0] as Data),
-                          let area = (row[2] as String?).flatMap(SubjectArea.init(rawValue:)),
-                          let period = period(row[3]),
-                          let metric = (row[5] as String?).flatMap(TrendMetric.init(rawValue:)),
-                          // A board copy carries the band only; the school's own figure its n.
-                          let band = (row[7] as String?).flatMap(PupilsBand.init(rawValue:)) ?? (row[14] as Int?).map(PupilsBand.init(pupils:))
-                    else { continue }
-                    let suppression = (row[13] as String?).flatMap(Suppression.init(rawValue:))
-                    let value = row[6] as Double?
-                    if let value, !value.isFinite { continue }
-                    if value == nil && suppression == nil { continue }
-                    out.append(TrendFigure(id: id, school: row[1] ?? "", subjectArea: area, period: period, group: row[4] ?? "",
-                                           metric: metric, value: suppression == nil ? value : nil, pupils: row[14], band: band,
-                                           suppression: suppression, ambition: row[8], inspectionThreshold: row[9],
-                                           nationalAverage: row[10], interpretation: row[11] ?? "", actions: row[12] ?? ""))
+                    if let figure = figure(row, period: period) { out.append(figure) }
                 }
                 return out
             }
@@ -373,21 +504,26 @@ extension BoardReport {
     public static func periods(store: ReplicaStore, scope: Scope) throws(KCError) -> [Period] {
         do {
             return try store.read { db in
-                // Period by period through the index (a few dozen seeks), not a scan of every figure.
-                try String.fetchAll(db, sql: """
-                    WITH RECURSIVE s(id) AS (SELECT id FROM scope WHERE name = ?),
-                    p(period) AS (
-                        SELECT MIN(period) FROM "record_trendAnalysis" WHERE scope = (SELECT id FROM s) AND deleted = 0
-                        UNION ALL
-                        SELECT (SELECT MIN(period) FROM "record_trendAnalysis" WHERE scope = (SELECT id FROM s) AND deleted = 0 AND period > p.period)
-                        FROM p WHERE p.period IS NOT NULL
-                    )
-                    SELECT period FROM p WHERE period IS NOT NULL
-                    """, arguments: [scope.name])
-            }.compactMap(Period.init).sorted()
+                guard let scopeID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM scope WHERE name = ?"), arguments: [scope.name]) else { return [] }
+                return try periods(db, scopeID: scopeID)
+            }
         } catch {
             throw KCError.engine(error, doing: "de perioden te lezen")
         }
+    }
+
+    /// The periods of a scope's figures, in time order.
+    static func periods(_ db: Database, scopeID: Int64) throws -> [Period] {
+        // Period by period through the index (a few dozen seeks), not a scan of every figure.
+        try String.fetchAll(db.cachedStatement(sql: """
+            WITH RECURSIVE p(period) AS (
+                SELECT MIN(period) FROM "record_trendAnalysis" WHERE scope = ?1 AND deleted = 0
+                UNION ALL
+                SELECT (SELECT MIN(period) FROM "record_trendAnalysis" WHERE scope = ?1 AND deleted = 0 AND period > p.period)
+                FROM p WHERE p.period IS NOT NULL
+            )
+            SELECT period FROM p WHERE period IS NOT NULL
+            """), arguments: [scopeID]).compactMap(Period.init).sorted()
     }
 }
 
