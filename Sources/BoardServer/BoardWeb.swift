@@ -82,7 +82,10 @@ struct BoardWeb: Sendable {
             let report = try board.report(period: period, subjectArea: area)
             let periods = try board.periods().map(\.description)
             let query = WebPages.viewQuery(request)
-            let views = WebTrendViews.model(try BoardReport.figures(store: board.store, scope: board.scope), query: { query[$0] }, action: "/#weergaven", showSchool: true)
+            // The views read the figures of the one subject they show.
+            let views = try WebTrendViews.model(areas: BoardReport.subjectAreas(store: board.store, scope: board.scope),
+                                                figuresOf: { area throws(KCError) in try BoardReport.figures(store: board.store, scope: board.scope, subjectArea: area) },
+                                                query: { query[$0] }, action: "/#weergaven", showSchool: true)
             return BoardWeb.html(BoardPages.overview(report, account: account, periods: periods, views: views))
         } catch {
             logger.error("board page failed", metadata: ["error": "\(error)"])

@@ -512,6 +512,21 @@ extension BoardReport {
         }
     }
 
+    /// The subjects with figures in the scope, one seek each through the board's trend index.
+    public static func subjectAreas(store: ReplicaStore, scope: Scope) throws(KCError) -> [SubjectArea] {
+        do {
+            return try store.read { db in
+                try SubjectArea.allCases.filter { area in
+                    try Bool.fetchOne(db.cachedStatement(sql: """
+                        SELECT EXISTS (SELECT 1 FROM "record_trendAnalysis" WHERE scope = (SELECT id FROM scope WHERE name = ?) AND subjectArea = ? AND deleted = 0)
+                        """), arguments: [scope.name, area.rawValue]) == true
+                }
+            }
+        } catch {
+            throw KCError.engine(error, doing: "de vakgebieden te lezen")
+        }
+    }
+
     /// The periods of a scope's figures, in time order.
     static func periods(_ db: Database, scopeID: Int64) throws -> [Period] {
         // Period by period through the index (a few dozen seeks), not a scan of every figure.

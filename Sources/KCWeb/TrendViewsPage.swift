@@ -14,10 +14,19 @@ public enum WebTrendViews {
 
     /// The view `query` asks for (`weergave`, `vakgebied`, `maat`, `periode`, `groep`) over `figures`.
     public static func model(_ figures: [TrendFigure], query: (String) -> String?, action: String, showSchool: Bool) -> Model {
+        model(areas: SubjectArea.allCases.filter { area in figures.contains { $0.subjectArea == area } },
+              figuresOf: { area in figures.filter { $0.subjectArea == area } }, query: query, action: action, showSchool: showSchool)
+    }
+
+    /// The same, reading only the figures of the one subject shown: `areas` are the subjects
+    /// with figures, `figuresOf` gives one subject's (every view is of one subject; the board
+    /// has hundreds of thousands of figures and reads a quarter of them or less).
+    public static func model<E: Error>(areas: [SubjectArea], figuresOf: (SubjectArea) throws(E) -> [TrendFigure], query: (String) -> String?,
+                                       action: String, showSchool: Bool) throws(E) -> Model {
         let kind = query("weergave").flatMap(TrendViewKind.init(rawValue:)) ?? .crossSection
-        let areas = SubjectArea.allCases.filter { area in figures.contains { $0.subjectArea == area } }
         let area = query("vakgebied").flatMap(SubjectArea.init(rawValue:)).flatMap { areas.contains($0) ? $0 : nil } ?? areas.first ?? .arithmetic
-        let ofArea = figures.filter { $0.subjectArea == area }
+        let ofArea = areas.contains(area) ? try figuresOf(area) : []
+        let figures = ofArea
         let metrics = TrendMetric.allCases.filter { metric in ofArea.contains { $0.metric == metric } }
         let metric = query("maat").flatMap(TrendMetric.init(rawValue:)).flatMap { metrics.contains($0) ? $0 : nil } ?? metrics.first ?? .percentLevelIandII
         let periods = Set(ofArea.map(\.period)).sorted()

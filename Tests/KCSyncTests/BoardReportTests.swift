@@ -50,9 +50,12 @@ struct BoardReportTests {
             return try [
                 "SELECT id FROM record_trendAnalysis WHERE scope = \(scope) AND deleted = 0 AND subjectArea = 'rekenen' AND period IN ('2024-2025 M', '2024-2025 E')",
                 "SELECT MIN(period) FROM record_trendAnalysis WHERE scope = \(scope) AND deleted = 0 AND period > '2024-2025 E'",
+                // The subjects the board's views offer (BoardReport.subjectAreas).
+                "SELECT EXISTS (SELECT 1 FROM record_trendAnalysis WHERE scope = \(scope) AND subjectArea = 'rekenen' AND deleted = 0)",
             ].map { sql in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }.joined(separator: "; ") }
         }
         #expect(plans[0].contains("USING INDEX trend_view"), "\(plans[0])")
         #expect(plans[1].contains("USING INDEX trend_periods"), "\(plans[1])")
+        #expect(plans[2].contains("USING INDEX trend_view"), "\(plans[2])")
     }
 }
