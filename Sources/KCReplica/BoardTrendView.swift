@@ -31,7 +31,7 @@ enum BoardTrendView {
         // one), and a trigger's OR IGNORE gives way to the conflict rule of the statement that
         // fired it, so a key would fail the apply. The refresh reads the notes as a set.
         try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS trend_view_dirty (\(key));
+            CREATE TABLE IF NOT EXISTS trend_view_dirty (\(key), gone INTEGER NOT NULL DEFAULT 0);
             CREATE TABLE IF NOT EXISTS trend_view_series (\(key),
                 ambition REAL, floor REAL, direction TEXT NOT NULL, underAmbition INTEGER, underFloor INTEGER,
                 visible INTEGER NOT NULL, latestSuppressed INTEGER NOT NULL, interpretation TEXT NOT NULL, points BLOB NOT NULL,
@@ -39,30 +39,32 @@ enum BoardTrendView {
             CREATE TABLE IF NOT EXISTS trend_view_period (scope INTEGER NOT NULL, period TEXT NOT NULL, PRIMARY KEY (scope, period)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS trend_series ON \(figures) (scope, school, subjectArea, "group", metric, period);
             CREATE TRIGGER IF NOT EXISTS trend_view_insert AFTER INSERT ON \(figures) BEGIN
-                \(note("NEW"))
+                \(note("NEW", gone: false))
             END;
             CREATE TRIGGER IF NOT EXISTS trend_view_update AFTER UPDATE ON \(figures) BEGIN
-                \(note("OLD"))
-                \(note("NEW"))
+                \(note("OLD", gone: true))
+                \(note("NEW", gone: false))
             END;
             CREATE TRIGGER IF NOT EXISTS trend_view_delete AFTER DELETE ON \(figures) BEGIN
-                \(note("OLD"))
+                \(note("OLD", gone: true))
             END;
             """)
         if fresh {
             // Figures written before the view existed: every one of them is noted.
             try db.execute(sql: """
                 INSERT INTO trend_view_dirty
-                SELECT scope, ifnull(school, ''), ifnull(subjectArea, ''), ifnull("group", ''), ifnull(metric, ''), ifnull(period, '')
+                SELECT scope, ifnull(school, ''), ifnull(subjectArea, ''), ifnull("group", ''), ifnull(metric, ''), ifnull(period, ''), 0
                 FROM \(figures)
                 """)
         }
     }
 
-    private static func note(_ row: String) -> String {
+    /// A note of a figure as it was (`gone`: updated or deleted, so its period may have gone
+    /// from the list) or as it is now.
+    private static func note(_ row: String, gone: Bool) -> String {
         """
         INSERT INTO trend_view_dirty VALUES (\(row).scope, ifnull(\(row).school, ''), ifnull(\(row).subjectArea, ''),
-            ifnull(\(row)."group", ''), ifnull(\(row).metric, ''), ifnull(\(row).period, ''));
+            ifnull(\(row)."group", ''), ifnull(\(row).metric, ''), ifnull(\(row).period, ''), \(gone ? 1 : 0));
         """
     }
 
@@ -82,16 +84,31 @@ enum BoardTrendView {
     }
 
     private static func refresh(_ db: Database, scope: Int64) throws {
-        let periods = try BoardReport.periods(db, scopeID: scope)
-        let kept = try String.fetchAll(db, sql: "SELECT period FROM trend_view_period WHERE scope = ?", arguments: [scope])
+        let kept = try String.fetchAll(db.cachedStatement(sql: "SELECT period FROM trend_view_period WHERE scope = ?"), arguments: [scope])
             .compactMap(Period.init).sorted()
+        let periods: [Period]
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM trend_view_dirty WHERE scope = ? AND gone)"), arguments: [scope]) == true {
+            periods = try BoardReport.periods(db, scopeID: scope)
+        } else {
+            // Figures only came: the list can only have grown, by noted periods that now hold
+            // a figure (one seek each), and need not be read again from the index.
+            var new: [Period] = []
+            for text in try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT period FROM trend_view_dirty WHERE scope = ?"), arguments: [scope]) {
+                guard let period = Period(text), !kept.contains(period) else { continue }
+                if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(figures) WHERE scope = ? AND period = ? AND deleted = 0)"),
+                                     arguments: [scope, text]) == true {
+                    new.append(period)
+                }
+            }
+            periods = new.isEmpty ? kept : Array(Set(kept + new)).sorted()
+        }
         if kept != periods {
             // A period came or went: every period whose window is no longer the one its rows
             // were made with is made again, for every series it has.
             for period in periods where kept.contains(period) && window(kept, endingAt: period) != window(periods, endingAt: period) {
                 try db.execute(sql: """
                     INSERT INTO trend_view_dirty
-                    SELECT scope, school, subjectArea, "group", metric, period FROM trend_view_series WHERE scope = ? AND period = ?
+                    SELECT scope, school, subjectArea, "group", metric, period, 0 FROM trend_view_series WHERE scope = ? AND period = ?
                     """, arguments: [scope, period.description])
             }
             try db.execute(sql: "DELETE FROM trend_view_period WHERE scope = ?", arguments: [scope])
@@ -107,26 +124,29 @@ enum BoardTrendView {
         while let row = try rows.next() {
             noted[SeriesNote(school: row[0], subjectArea: row[1], group: row[2], metric: row[3]), default: []].insert(row[4])
         }
-        for (series, changed) in noted {
+        for (series, texts) in noted {
             // The periods whose window holds a changed period: it and the next seven.
-            var affected = Set<Period>()
-            for text in changed {
-                guard let period = Period(text) else { continue }
-                affected.insert(period)
+            let changed = Set(texts.compactMap(Period.init))
+            var affected = changed
+            for period in changed {
                 if let at = position[period] {
                     for later in periods[at..<min(periods.count, at + BoardReport.window)] { affected.insert(later) }
                 }
             }
             guard !affected.isEmpty else { continue }
-            var needed = Set<Period>()
-            for period in affected { needed.formUnion(window(periods, endingAt: period)) }
-            needed.formUnion(affected)
+            var needed = affected
+            for period in affected { needed.formUnion(window(periods, endingAt: period, at: position[period])) }
             let figures = try seriesFigures(db, scope: scope, series: series, periods: needed)
+            let present = Set(figures.map(\.period))
             for period in affected {
+                // A series has a row for a period exactly when it has a figure of it: a later
+                // period without one, not changed itself, has no row to make or take away.
+                if !changed.contains(period) && !present.contains(period) { continue }
                 try db.cachedStatement(sql: """
                     DELETE FROM trend_view_series WHERE scope = ? AND period = ? AND subjectArea = ? AND school = ? AND "group" = ? AND metric = ?
                     """).execute(arguments: [scope, period.description, series.subjectArea, series.school, series.group, series.metric])
-                let shown = Set(window(periods, endingAt: period))
+                guard present.contains(period) else { continue }
+                let shown = Set(window(periods, endingAt: period, at: position[period]))
                 let ordered = figures.filter { shown.contains($0.period) }
                 guard let row = BoardReport.SeriesRow(ordered, endingAt: period) else { continue }
                 try db.cachedStatement(sql: """
@@ -140,6 +160,12 @@ enum BoardTrendView {
                     ])
             }
         }
+    }
+
+    /// The window of a period at `at` in `periods` (known), or of one that is not among them.
+    private static func window(_ periods: [Period], endingAt period: Period, at: Int?) -> ArraySlice<Period> {
+        guard let at else { return ArraySlice(window(periods, endingAt: period)) }
+        return periods[max(0, at + 1 - BoardReport.window)...at]
     }
 
     /// The periods the view shows when `period` is asked for.
@@ -165,7 +191,7 @@ enum BoardTrendView {
               AND period IN (\(Array(repeating: "?", count: texts.count).joined(separator: ", ")))
             """
         var out: [TrendFigure] = []
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
         while let row = try rows.next() {
             if let figure = BoardReport.figure(row, period: Period.init) { out.append(figure) }
         }

@@ -82,6 +82,9 @@ struct BoardTrendViewTests {
                 try Self.expectKeptIsComputed(board, "seed \(seed), round \(round), school \(index)")
             }
         }
+        // The board's views offer the subjects that have figures, read without reading them.
+        let held = try BoardReport.figures(store: board.store, scope: board.scope)
+        #expect(try BoardReport.subjectAreas(store: board.store, scope: board.scope) == SubjectArea.allCases.filter { area in held.contains { $0.subjectArea == area } })
         // The board erases figures, among them every figure of one period: it leaves the list.
         let figures = try BoardReport.figures(store: board.store, scope: board.scope)
         let gone = try #require(Dictionary(grouping: figures, by: \.period).min { $0.value.count < $1.value.count })
