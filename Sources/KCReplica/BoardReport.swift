@@ -182,6 +182,12 @@ public struct BoardReport: Codable, Sendable, Equatable {
     /// discusses; older figures stay in the replicas.
     public static let window = 8
 
+    /// The periods the view shows when `period` is asked for (nil: the latest), of `periods`
+    /// in time order: the computed view and the kept one (``BoardTrendView``) both window so.
+    static func shown(_ periods: [Period], upTo period: Period?) -> [Period] {
+        Array(periods.filter { period == nil || $0 <= period! }.suffix(window))
+    }
+
     /// Builds the view from the board scope in `store`.
     /// With `ownSchool` (a school's own pages, on its own scope) a figure over fewer than 10
     /// pupils shows its value to the school it belongs to; it still takes no part in a signal.
@@ -207,7 +213,7 @@ public struct BoardReport: Codable, Sendable, Equatable {
 
     /// The series computed from the figures of the window.
     static func computed(store: ReplicaStore, scope: Scope, period: Period?, subjectArea: SubjectArea?, ownSchool: Bool) throws(KCError) -> Trends {
-        let shown = Array(try periods(store: store, scope: scope).filter { period == nil || $0 <= period! }.suffix(window))
+        let shown = BoardReport.shown(try periods(store: store, scope: scope), upTo: period)
         let figures = shown.isEmpty ? [] : try figures(store: store, scope: scope, subjectArea: subjectArea, periods: shown)
         var subjects: [Subject] = []
         var shownSignals: [SeriesKey: SeriesSignals] = [:]
@@ -239,7 +245,7 @@ public struct BoardReport: Codable, Sendable, Equatable {
                 let madeWith = try String.fetchAll(db.cachedStatement(sql: "SELECT period FROM trend_view_period WHERE scope = ?"), arguments: [scopeID])
                     .compactMap(Period.init).sorted()
                 guard madeWith == all else { return nil }
-                let shown = BoardTrendView.window(all, endingAt: period)
+                let shown = BoardReport.shown(all, upTo: period)
                 var trends = Trends(subjects: [], signals: [:], schools: [])
                 guard !shown.isEmpty else { return trends }
                 let texts = shown.map(\.description)

@@ -105,7 +105,7 @@ enum BoardTrendView {
         if kept != periods {
             // A period came or went: every period whose window is no longer the one its rows
             // were made with is made again, for every series it has.
-            for period in periods where kept.contains(period) && window(kept, endingAt: period) != window(periods, endingAt: period) {
+            for period in periods where kept.contains(period) && BoardReport.shown(kept, upTo: period) != BoardReport.shown(periods, upTo: period) {
                 try db.execute(sql: """
                     INSERT INTO trend_view_dirty
                     SELECT scope, school, subjectArea, "group", metric, period, 0 FROM trend_view_series WHERE scope = ? AND period = ?
@@ -164,13 +164,8 @@ enum BoardTrendView {
 
     /// The window of a period at `at` in `periods` (known), or of one that is not among them.
     private static func window(_ periods: [Period], endingAt period: Period, at: Int?) -> ArraySlice<Period> {
-        guard let at else { return ArraySlice(window(periods, endingAt: period)) }
+        guard let at else { return ArraySlice(BoardReport.shown(periods, upTo: period)) }
         return periods[max(0, at + 1 - BoardReport.window)...at]
-    }
-
-    /// The periods the view shows when `period` is asked for.
-    static func window(_ periods: [Period], endingAt period: Period) -> [Period] {
-        Array(periods.filter { $0 <= period }.suffix(BoardReport.window))
     }
 
     /// The figures of one series in `periods`, in the view's order.

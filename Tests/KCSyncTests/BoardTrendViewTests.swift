@@ -4,24 +4,13 @@ import KCModel
 @testable import KCReplica
 import SyncCore
 import SyncStore
+import SyncTestKit
 import Testing
 
 /// The board keeps its merged trend view ready per period (``BoardTrendView``). What a page
 /// reads from the kept rows must be, after every kind of change, exactly what computing the
 /// view from the figures gives; and a replica that cannot vouch for its rows computes.
 struct BoardTrendViewTests {
-    /// A small seeded generator, so that a failure can be run again.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let periods = (2019..<2026).flatMap { year in ["M", "E"].map { Period("\(year)-\(year + 1) \($0)")! } }
     static let areas: [SubjectArea] = [.arithmetic, .readingComprehension]
     static let metrics: [TrendMetric] = [.percentLevelIandII, .meanAbility]
@@ -43,7 +32,7 @@ struct BoardTrendViewTests {
 
     @Test func theKeptViewIsTheComputedViewAfterEveryChange() throws {
         let seed = UInt64.random(in: 0...UInt64.max)
-        var rng = SplitMix(state: seed)
+        var rng = SeededGenerator(seed: seed)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kcsync-kept-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let board = try BoardReplica.create(in: directory.appendingPathComponent("board"), board: "41234")
