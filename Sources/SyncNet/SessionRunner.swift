@@ -142,8 +142,11 @@ public struct SessionRunner: Sendable {
                     case .text: continuation.yield(.text)
                     }
                 }
-            } catch {
+            } catch TransportError.messageTooLarge {
                 continuation.yield(.oversized)
+            } catch {
+                // The connection went away (reset by the peer, or this reader cancelled when the
+                // session ended): not the peer's fault, and no FRAME_TOO_LARGE in the logs.
             }
             continuation.yield(.ended)
         }

@@ -13,6 +13,7 @@ public final class MemoryWire: Sendable {
         var frames = 0
         var cut = false
         var closed = false
+        var reset = false
         /// Per end: the deepest frame it has read (a frame's depth is one more than the
         /// deepest its sender had read when it sent it: the length of the causal chain).
         var readDepth: [End: Int] = [.client: 0, .server: 0]
@@ -64,11 +65,16 @@ public final class MemoryWire: Sendable {
         state.withLock { $0.readDepth[end] = max($0.readDepth[end]!, depth) }
     }
 
-    /// Ends the connection: both readers see its end after what was already sent.
-    public func drop(cut: Bool = false) {
+    /// What a reader throws once a connection was reset (a TCP RST, not a close).
+    public struct ConnectionReset: Error {}
+
+    /// Ends the connection: both readers see its end after what was already sent, or with
+    /// `reset`, ``ConnectionReset`` there.
+    public func drop(cut: Bool = false, reset: Bool = false) {
         let first = state.withLock { state -> Bool in
             defer { state.closed = true }
             if cut && !state.closed { state.cut = true }
+            if reset && !state.closed { state.reset = true }
             return !state.closed
         }
         guard first else { return }
@@ -79,9 +85,6 @@ public final class MemoryWire: Sendable {
 
 /// One end of a ``MemoryWire``: a ``SessionTransport`` for the production runner.
 public struct MemoryTransport: SessionTransport {
-    /// A message over the reader's limit.
-    public struct TooLarge: Error {}
-
     let wire: MemoryWire
     let end: MemoryWire.End
 
@@ -92,9 +95,12 @@ public struct MemoryTransport: SessionTransport {
         let end: MemoryWire.End
 
         public mutating func next(maxSize: Int) async throws -> TransportMessage? {
-            guard let (bytes, depth) = await frames.next() else { return nil }
+            guard let (bytes, depth) = await frames.next() else {
+                if wire.state.withLock({ $0.reset }) { throw MemoryWire.ConnectionReset() }
+                return nil
+            }
             wire.read(end, depth: depth)
-            guard bytes.count <= maxSize else { throw TooLarge() }
+            guard bytes.count <= maxSize else { throw TransportError.messageTooLarge }
             return .binary(bytes)
         }
     }

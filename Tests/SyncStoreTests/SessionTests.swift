@@ -148,6 +148,21 @@ import Testing
         #expect(fresh.established == nil)
     }
 
+    /// A connection reset under a live session (a school's laptop closed, a proxy restarted)
+    /// is the connection going, not the peer's fault: neither side reports an error, and no
+    /// `FRAME_TOO_LARGE` lands in the logs (every failed read was once taken for an oversized
+    /// frame, so W5's 66 ordinary disconnects each logged one).
+    @Test func aResetConnectionIsNotAnOversizedFrame() async throws {
+        let school = try replica([SessionTests.school, SessionTests.board]), board = try replica([SessionTests.board])
+        _ = try writeNote(school, title: "voor de reset", in: SessionTests.board)
+        let (client, server) = try boardLink(school, board)
+        try await SessionLink.live(client, server) { wire in wire.drop(reset: true) }
+        #expect(client.established != nil)
+        #expect(server.error == nil)
+        #expect(client.error == nil)
+        #expect(try board.changeCount(SessionTests.board) == 1)
+    }
+
     @Test func garbledAndOversizedFramesCloseOnlyThatSession() async throws {
         let school = try replica([SessionTests.school, SessionTests.board]), board = try replica([SessionTests.board])
         let (_, server) = try boardLink(school, board)
