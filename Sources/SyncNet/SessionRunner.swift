@@ -277,7 +277,7 @@ public struct SessionRunner: Sendable {
                 case .apply(let scope, let batch, let changes):
                     let result: Result<AppliedBatch, SyncError>
                     do {
-                        let applied = try store.receive(changes, in: scope)
+                        let applied = try await store.receive(batch: changes, in: scope)
                         result = .success(AppliedBatch(vector: try store.versionVector(scope), refused: applied.refused))
                         if !applied.refused.isEmpty {
                             for refusal in applied.refused {

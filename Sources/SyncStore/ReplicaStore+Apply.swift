@@ -58,7 +58,7 @@ extension ReplicaStore {
         try apply(ReplicaStore.decode(serialized), batchScope: scope, strict: false)
     }
 
-    private enum Item {
+    private enum Item: Sendable {
         /// A change whose form and payload hash passed, with its groups' ops decoded (nil for
         /// an erased group), or the error decoding them gave (judged in the transaction, so
         /// the change is refused there with the rest of its chain).
@@ -225,150 +225,177 @@ extension ReplicaStore {
         var tombstones: [Tombstone] = []
     }
 
-    private func apply(_ items: [Item], batchScope: Scope?, strict: Bool) throws(SyncError) -> ApplyResult {
+    /// ``receive(_:in:)`` for a caller on Swift's cooperative threads (a session): the batch
+    /// is decoded and its signatures checked on the calling task, and the write waits for the
+    /// writer without holding a thread. A blocking wait there, one per session, took both of
+    /// this machine's cooperative threads while one batch was written, and starved every
+    /// other session's frames and every WebSocket upgrade (W5's retried sessions).
+    public func receive(batch serialized: [Data], in scope: Scope) async throws(SyncError) -> ApplyResult {
+        let items = ReplicaStore.decode(serialized)
         let signatures = try verifySignatures(items)
-        let wall = wallClock()
-        let skewCheck = clock.withLock { $0 }
-        let result = try ReplicaStore.wrap("apply changes") {
-            try writer.write { db -> ApplyResult in
-                var result = ApplyResult()
-                var scopeIDs: [Scope: Int64] = [:]
-                var chains: [ChainKey: Chain] = [:]
-                var blocked: [ChainKey: SyncError] = [:]
-                var authorities: [ChainKey: Authority?] = [:]
-                var working = WorkingSet(materializers: materializers)
-                var admission = Admission(trust: try trustState(db))
-                var newest = Timestamp.zero
-                var tombstones: [Tombstone] = []
-                var pending: Set<Tombstone> = []
-
-                for (position, item) in items.enumerated() {
-                    let change: SignedChange
-                    let original: Data
-                    let operations: Result<[EntityOperations?], SyncError>
-                    switch item {
-                    case .refused(let refusal, _):
-                        result.refused.append(refusal)
-                        continue
-                    case .change(let decoded, let bytes, let ops):
-                        (change, original, operations) = (decoded, bytes, ops)
-                    }
-                    let header = change.header
-                    // Spelled out only when a message needs it.
-                    let name = ChangeName.remote(header.replica, header.seq, header.scope)
-                    let chainKey = ChainKey(scope: header.scope, replica: header.replica)
-                    do {
-                        if let blocker = blocked[chainKey] {
-                            throw SyncError(blocker.code, "\(name): an earlier change of its chain in this batch was refused (\(blocker.code))")
-                        }
-                        if let batchScope, header.scope != batchScope {
-                            throw SyncError(.scopeNotAllowed, "\(name): a batch for \(batchScope) may carry only changes of \(batchScope)")
-                        }
-                        let scopeID: Int64
-                        if let known = scopeIDs[header.scope] {
-                            scopeID = known
-                        } else {
-                            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [header.scope.name]) else {
-                                throw SyncError(.scopeNotAllowed, "\(name): this replica does not hold scope \(header.scope)")
-                            }
-                            scopeIDs[header.scope] = id
-                            scopeID = id
-                        }
-                        var chain = try chains[chainKey] ?? loadChain(db, scopeID: scopeID, header: header, name: name)
-                        if header.seq <= chain.seq {
-                            try checkDuplicate(db, change: change, chain: chain, name: name)
-                            result.duplicates += 1
-                            continue
-                        }
-                        // The same for every change of the chain in this transaction.
-                        let authority: Authority?
-                        if let known = authorities[chainKey] {
-                            authority = known
-                        } else {
-                            authority = try admission.authority(of: header.replica, in: header.scope, name: name)
-                            authorities[chainKey] = .some(authority)
-                        }
-                        guard header.seq == chain.seq + 1 else {
-                            throw SyncError(.sequenceGap, "\(name): expected seq \(chain.seq + 1) next; changes \(chain.seq + 1)...\(header.seq - 1) are missing")
-                        }
-                        guard change.follows(hash: chain.hash, seal: chain.seal) else {
-                            throw SyncError(.brokenChain, "\(name): its previous hash does not match the change before it")
-                        }
-                        guard header.timestamp > chain.timestamp else {
-                            throw SyncError(.malformedChange, "\(name): its clock does not advance past the previous change's")
-                        }
-                        try skewCheck.check(header.timestamp, wallMillis: wall)
-                        // Its own signature, or a later one of its run that seals it: what is
-                        // stored and forwarded is always what its author signed, signature
-                        // included, so no cut of a run can make it unacceptable. Checked before
-                        // the transaction against the key this chain was known by; a key first
-                        // seen in this batch is checked here.
-                        switch signatures[position] {
-                        case true?: break
-                        case false?: throw SyncError(.badSignature, "\(name): signature does not verify")
-                        case nil: try change.verifySignature(publicKey: chain.publicKey)
-                        }
-
-                        var plan = Plan()
-                        do {
-                            try self.plan(&plan, change: change, operations: operations.get(), scopeID: scopeID, authority: authority, working: &working,
-                                          admission: &admission, tombstones: pending, db: db, name: name)
-                        } catch {
-                            admission.discard(plan.created)
-                            throw error
-                        }
-
-                        // Checked: now write. Groups of erased entities are dropped before storing.
-                        var stored = change
-                        let bytes: Data
-                        if plan.erasedGroups.isEmpty {
-                            bytes = original
-                        } else {
-                            stored.erase(groups: Set(plan.erasedGroups))
-                            bytes = stored.serialized()
-                        }
-                        for key in plan.order {
-                            let next = plan.states[key]!
-                            working.install(key, type: next.type, state: next.state, events: next.events, erasure: next.erasure)
-                        }
-                        if chain.replicaRowID == 0 {
-                            chain.replicaRowID = try replicaRowID(db, replica: header.replica, publicKey: chain.publicKey)
-                        }
-                        result.erasedOnArrival += plan.erasedGroups.count
-                        tombstones += plan.tombstones
-                        pending.formUnion(plan.tombstones)
-                        try insert(db, change: stored, bytes: bytes, scopeID: scopeID, replicaRowID: chain.replicaRowID)
-                        chain.seq = header.seq
-                        chain.timestamp = header.timestamp
-                        chain.hash = change.headerHash
-                        chain.seal = change.seal
-                        chain.dirty = true
-                        chains[chainKey] = chain
-                        newest = max(newest, header.timestamp)
-                        result.applied += 1
-                    } catch let error as SyncError {
-                        if strict || error.code == .storage { throw error }
-                        blocked[chainKey] = error
-                        result.refused.append(ChangeRefusal(replica: header.replica, seq: header.seq, code: error.code.description,
-                                                            reason: error.message, transient: error.code.isTransient))
-                    }
-                }
-
-                for chain in chains.values where chain.dirty {
-                    try upsertHead(db, scopeID: chain.scopeID, replicaRowID: chain.replicaRowID, seq: chain.seq,
-                                   timestamp: chain.timestamp, hash: chain.hash, seal: chain.seal)
-                }
-                try working.flush(db, store: self)
-                try admission.flush(db)
-                result.erasures = working.erasureCount + (try settle(db, tombstones: tombstones))
-                try refreshDerived(db)
-                if newest > .zero {
-                    clock.withLock { try? $0.observe(newest, wallMillis: wall) }
-                }
-                return result
+        let result: ApplyResult
+        do {
+            // In a task of its own: a batch taken in is stored whole even when the session ends
+            // meanwhile (GRDB would interrupt the transaction of a cancelled task, and the
+            // session would log a storage failure for an ordinary disconnect).
+            let write = Task { [writer] in
+                try await writer.write { db in try self.applyTransaction(db, items, signatures: signatures, batchScope: scope, strict: false) }
             }
+            result = try await write.value
+        } catch {
+            throw ReplicaStore.storageError("apply changes", error)
         }
         if result.erasures > 0 { truncateLog() }
+        return result
+    }
+
+    private func apply(_ items: [Item], batchScope: Scope?, strict: Bool) throws(SyncError) -> ApplyResult {
+        let signatures = try verifySignatures(items)
+        let result = try ReplicaStore.wrap("apply changes") {
+            try writer.write { db in try applyTransaction(db, items, signatures: signatures, batchScope: batchScope, strict: strict) }
+        }
+        if result.erasures > 0 { truncateLog() }
+        return result
+    }
+
+    /// Judges and stores `items` in the write transaction `db` (see ``receive(_:in:)``).
+    private func applyTransaction(_ db: Database, _ items: [Item], signatures: [Bool?], batchScope: Scope?, strict: Bool) throws -> ApplyResult {
+        let wall = wallClock()
+        let skewCheck = clock.withLock { $0 }
+        var result = ApplyResult()
+        var scopeIDs: [Scope: Int64] = [:]
+        var chains: [ChainKey: Chain] = [:]
+        var blocked: [ChainKey: SyncError] = [:]
+        var authorities: [ChainKey: Authority?] = [:]
+        var working = WorkingSet(materializers: materializers)
+        var admission = Admission(trust: try trustState(db))
+        var newest = Timestamp.zero
+        var tombstones: [Tombstone] = []
+        var pending: Set<Tombstone> = []
+
+        for (position, item) in items.enumerated() {
+            let change: SignedChange
+            let original: Data
+            let operations: Result<[EntityOperations?], SyncError>
+            switch item {
+            case .refused(let refusal, _):
+                result.refused.append(refusal)
+                continue
+            case .change(let decoded, let bytes, let ops):
+                (change, original, operations) = (decoded, bytes, ops)
+            }
+            let header = change.header
+            // Spelled out only when a message needs it.
+            let name = ChangeName.remote(header.replica, header.seq, header.scope)
+            let chainKey = ChainKey(scope: header.scope, replica: header.replica)
+            do {
+                if let blocker = blocked[chainKey] {
+                    throw SyncError(blocker.code, "\(name): an earlier change of its chain in this batch was refused (\(blocker.code))")
+                }
+                if let batchScope, header.scope != batchScope {
+                    throw SyncError(.scopeNotAllowed, "\(name): a batch for \(batchScope) may carry only changes of \(batchScope)")
+                }
+                let scopeID: Int64
+                if let known = scopeIDs[header.scope] {
+                    scopeID = known
+                } else {
+                    guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM scope WHERE name = ?", arguments: [header.scope.name]) else {
+                        throw SyncError(.scopeNotAllowed, "\(name): this replica does not hold scope \(header.scope)")
+                    }
+                    scopeIDs[header.scope] = id
+                    scopeID = id
+                }
+                var chain = try chains[chainKey] ?? loadChain(db, scopeID: scopeID, header: header, name: name)
+                if header.seq <= chain.seq {
+                    try checkDuplicate(db, change: change, chain: chain, name: name)
+                    result.duplicates += 1
+                    continue
+                }
+                // The same for every change of the chain in this transaction.
+                let authority: Authority?
+                if let known = authorities[chainKey] {
+                    authority = known
+                } else {
+                    authority = try admission.authority(of: header.replica, in: header.scope, name: name)
+                    authorities[chainKey] = .some(authority)
+                }
+                guard header.seq == chain.seq + 1 else {
+                    throw SyncError(.sequenceGap, "\(name): expected seq \(chain.seq + 1) next; changes \(chain.seq + 1)...\(header.seq - 1) are missing")
+                }
+                guard change.follows(hash: chain.hash, seal: chain.seal) else {
+                    throw SyncError(.brokenChain, "\(name): its previous hash does not match the change before it")
+                }
+                guard header.timestamp > chain.timestamp else {
+                    throw SyncError(.malformedChange, "\(name): its clock does not advance past the previous change's")
+                }
+                try skewCheck.check(header.timestamp, wallMillis: wall)
+                // Its own signature, or a later one of its run that seals it: what is
+                // stored and forwarded is always what its author signed, signature
+                // included, so no cut of a run can make it unacceptable. Checked before
+                // the transaction against the key this chain was known by; a key first
+                // seen in this batch is checked here.
+                switch signatures[position] {
+                case true?: break
+                case false?: throw SyncError(.badSignature, "\(name): signature does not verify")
+                case nil: try change.verifySignature(publicKey: chain.publicKey)
+                }
+
+                var plan = Plan()
+                do {
+                    try self.plan(&plan, change: change, operations: operations.get(), scopeID: scopeID, authority: authority, working: &working,
+                                  admission: &admission, tombstones: pending, db: db, name: name)
+                } catch {
+                    admission.discard(plan.created)
+                    throw error
+                }
+
+                // Checked: now write. Groups of erased entities are dropped before storing.
+                var stored = change
+                let bytes: Data
+                if plan.erasedGroups.isEmpty {
+                    bytes = original
+                } else {
+                    stored.erase(groups: Set(plan.erasedGroups))
+                    bytes = stored.serialized()
+                }
+                for key in plan.order {
+                    let next = plan.states[key]!
+                    working.install(key, type: next.type, state: next.state, events: next.events, erasure: next.erasure)
+                }
+                if chain.replicaRowID == 0 {
+                    chain.replicaRowID = try replicaRowID(db, replica: header.replica, publicKey: chain.publicKey)
+                }
+                result.erasedOnArrival += plan.erasedGroups.count
+                tombstones += plan.tombstones
+                pending.formUnion(plan.tombstones)
+                try insert(db, change: stored, bytes: bytes, scopeID: scopeID, replicaRowID: chain.replicaRowID)
+                chain.seq = header.seq
+                chain.timestamp = header.timestamp
+                chain.hash = change.headerHash
+                chain.seal = change.seal
+                chain.dirty = true
+                chains[chainKey] = chain
+                newest = max(newest, header.timestamp)
+                result.applied += 1
+            } catch let error as SyncError {
+                if strict || error.code == .storage { throw error }
+                blocked[chainKey] = error
+                result.refused.append(ChangeRefusal(replica: header.replica, seq: header.seq, code: error.code.description,
+                                                    reason: error.message, transient: error.code.isTransient))
+            }
+        }
+
+        for chain in chains.values where chain.dirty {
+            try upsertHead(db, scopeID: chain.scopeID, replicaRowID: chain.replicaRowID, seq: chain.seq,
+                           timestamp: chain.timestamp, hash: chain.hash, seal: chain.seal)
+        }
+        try working.flush(db, store: self)
+        try admission.flush(db)
+        result.erasures = working.erasureCount + (try settle(db, tombstones: tombstones))
+        try refreshDerived(db)
+        if newest > .zero {
+            clock.withLock { try? $0.observe(newest, wallMillis: wall) }
+        }
         return result
     }
 

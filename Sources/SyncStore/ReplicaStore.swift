@@ -150,12 +150,18 @@ public final class ReplicaStore: Sendable {
     static func wrap<T>(_ what: String, _ body: () throws -> T) throws(SyncError) -> T {
         do {
             return try body()
-        } catch let error as SyncError {
-            throw error
-        } catch let error as DatabaseError {
-            throw SyncError(.storage, "could not \(what): \(error.message ?? "database error")", underlying: error)
         } catch {
-            throw SyncError(.storage, "could not \(what)", underlying: error)
+            throw storageError(what, error)
+        }
+    }
+
+    /// `error` as a ``SyncError``: itself when it is one, else a storage error saying `what`
+    /// could not be done.
+    static func storageError(_ what: String, _ error: any Error) -> SyncError {
+        switch error {
+        case let error as SyncError: error
+        case let error as DatabaseError: SyncError(.storage, "could not \(what): \(error.message ?? "database error")", underlying: error)
+        default: SyncError(.storage, "could not \(what)", underlying: error)
         }
     }
 
