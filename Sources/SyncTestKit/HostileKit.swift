@@ -108,11 +108,12 @@ public enum FrameForger {
         return try! frame.serializedBytes()
     }
 
-    /// A `ChangeList` holding these bytes as its changes, compressed: a deflated batch.
+    /// A `ChangeList` holding these bytes as its changes, compressed (at the best level, as an
+    /// attacker making a bomb would): a deflated batch.
     public static func deflatedList(_ changes: [Data]) -> Data {
         var list = Kcsync_V1_ChangeList()
         list.changes = changes
-        return BatchCompression.deflate(bytes: try! list.serializedBytes())!
+        return BatchCompression.deflate(bytes: try! list.serializedBytes(), level: 9)!
     }
 
     /// What a relay that knows the protocol reads in one frame: a deflated batch inflated (the

@@ -163,7 +163,7 @@ import Testing
         // One "change" of 9 MiB of zeros: about 9 KiB deflated, past the 8 MiB frame limit inflated.
         var list = Kcsync_V1_ChangeList()
         list.changes = [Data(count: 9 * 1024 * 1024)]
-        let bomb = try #require(BatchCompression.deflate(bytes: try list.serializedBytes()))
+        let bomb = try #require(BatchCompression.deflate(bytes: try list.serializedBytes(), level: 9))
         #expect(bomb.count < 64 * 1024)
         #expect(BatchCompression.inflate(bomb, limit: SessionLimits.standard.maximumFrameBytes) == nil)
         var pair = Pair()
