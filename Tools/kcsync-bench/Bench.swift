@@ -7,6 +7,7 @@
 //   swift run -c release kcsync-bench --only W3 --only W6
 import ArgumentParser
 import Foundation
+import Logging
 import GRDB
 import SyncCore
 import SyncProtocol
@@ -51,6 +52,9 @@ struct Bench: AsyncParsableCommand {
 
     @Option(help: "Shared changes per school in W5.")
     var w5Changes = 5_000
+
+    @Flag(help: "W5 with full school replicas (daemon links, each storing what the board sends down) instead of light schools.")
+    var w5FullSchools = false
 
     @Option(help: "Merged-view queries W5 times after the intake.")
     var w5Queries = 200
@@ -193,6 +197,14 @@ struct Bench: AsyncParsableCommand {
             let slice = Array(changes[start..<min(changes.count, start + batch)])
             return total + (BatchCompression.deflate(slice)?.count ?? slice.reduce(0) { $0 + $1.count })
         }
+    }
+
+    /// The logger a workload gives the code it measures: quiet, unless `KCSYNC_BENCH_LOG` names a
+    /// level (`warning`, `debug`, ...) to see why a run misbehaves.
+    static func quietLogger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = ProcessInfo.processInfo.environment["KCSYNC_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        return logger
     }
 
     static func time(_ body: () throws -> Void) rethrows -> Double {

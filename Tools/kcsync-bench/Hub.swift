@@ -43,8 +43,7 @@ extension Bench {
         let url = "ws://127.0.0.1:\(port)/sync"
 
         let lags = HubLags()
-        var logger = Logger(label: "kcsync.bench.w6a")
-        logger.logLevel = .critical
+        let logger = Bench.quietLogger("kcsync.bench.w6a")
         let clientLogger = logger
         let start = Date()
         let clients = (0..<count).map { i in
@@ -84,22 +83,37 @@ struct HubSchool {
     let key: ReplicaKey
     let school: String
     let offset: Double
+    /// Changes of this school's chain it holds from the start, sent as the board asks for
+    /// them (W5's light schools); W6a's start with none.
+    var initial: [Data] = []
+    /// Whether it writes a note a second (W6a) or only uploads `initial` (W5).
+    var writes = true
+    /// Its session's limits.
+    var limits = SessionLimits.standard
 
     enum Event {
         case frame(Data)
         case tick
         case closed
+        /// Carry out what is pending (the session's start, before anything has arrived).
+        case flush
     }
 
-    func run(url: String, start: Date, until: Double, lags: HubLags, logger: Logger) async {
-        let scope = try! Scope.board("41234")
+    func run(url: String, start: Date, until: Double, lags: HubLags?, logger: Logger) async {
         var configuration = WebSocketClientConfiguration()
         configuration.maxFrameSize = SessionLimits.standard.maximumWireFrameBytes
-        _ = try? await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+        do { try await connect(url: url, configuration: configuration, start: start, until: until, lags: lags, logger: logger) } catch {
+            logger.info("light school connection ended", metadata: ["school": "\(school)", "error": "\(error)"])
+        }
+    }
+
+    private func connect(url: String, configuration: WebSocketClientConfiguration, start: Date, until: Double, lags: HubLags?, logger: Logger) async throws {
+        let scope = try! Scope.board("41234")
+        try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
             var session = SyncSession(role: .client(scopes: [scope], audience: scope.name, pinnedServerKey: nil),
-                                      key: key, school: school, board: "41234", nonce: SessionRunner.nonce())
+                                      key: key, school: school, board: "41234", nonce: SessionRunner.nonce(), limits: limits)
             var forger = ChainForger(key: key, scope: scope)
-            var own: [Data] = []
+            var own = initial
             var held = VersionVector()
             let (events, feed) = AsyncStream<Event>.makeStream()
             let reader = Task {
@@ -107,12 +121,14 @@ struct HubSchool {
                     for try await message in inbound.messages(maxSize: 1 << 24) {
                         if case .binary(let buffer) = message { feed.yield(.frame(Data(buffer.readableBytesView))) }
                     }
-                } catch {}
+                } catch {
+                    logger.info("light school read failed", metadata: ["school": "\(school)", "error": "\(error)"])
+                }
                 feed.yield(.closed)
             }
             let ticker = Task {
                 var tick = 0.0
-                while !Task.isCancelled {
+                while writes, !Task.isCancelled {
                     let due = tick + offset
                     let wait = due - Date().timeIntervalSince(start)
                     if due > until { break }
@@ -123,11 +139,13 @@ struct HubSchool {
             }
             defer { reader.cancel(); ticker.cancel() }
             var pending = session.start(now: SessionRunner.now())
+            feed.yield(.flush)
             var n = 0
             for await event in events {
                 switch event {
                 case .frame(let bytes): pending += session.onFrame(bytes, now: SessionRunner.now())
                 case .closed: return
+                case .flush: break
                 case .tick:
                     var rng = SystemRandomNumberGenerator()
                     let note = EntityID(millis: UInt64(Date().timeIntervalSince1970 * 1000), using: &rng)
@@ -160,13 +178,14 @@ struct HubSchool {
                             if seq == held[replica] + 1 { held[replica] = seq }
                             arrived.append(max(0, now - Double(timestamp.millis)))
                         }
-                        if !lags.stopped.load(ordering: .relaxed) { lags.record(arrived) }
+                        if let lags, !lags.stopped.load(ordering: .relaxed) { lags.record(arrived) }
                         var mine = held
                         mine[key.replicaID] = UInt64(own.count)
                         queue += session.onApplied(scope, batch: batch, result: .success(AppliedBatch(vector: mine)))
                     case .refused(_, let refusals):
-                        lags.refused.add(refusals.count, ordering: .relaxed)
-                    case .close:
+                        lags?.refused.add(refusals.count, ordering: .relaxed)
+                    case .close(let error):
+                        if let error { logger.info("light school session closed", metadata: ["school": "\(school)", "error": "\(error)"]) }
                         return
                     default: break
                     }

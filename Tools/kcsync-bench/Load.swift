@@ -33,8 +33,7 @@ extension Bench {
         let url = "ws://127.0.0.1:\(port)/sync"
 
         let counts = LoadCounts()
-        var logger = Logger(label: "kcsync.bench.w7")
-        logger.logLevel = .critical
+        let logger = Bench.quietLogger("kcsync.bench.w7")
         let clientLogger = logger
         let sessions = (0..<w7Sessions).map { i in
             Task { await LightSchool(key: keys[i], school: brins[i]).run(url: url, counts: counts, logger: clientLogger) }

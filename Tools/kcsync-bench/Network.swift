@@ -92,9 +92,14 @@ extension Bench {
 
     /// A real board server for `board` on a free loopback port: its `ws://` address, and the
     /// task that runs it (cancel it to stop the server).
-    static func startBoard(_ board: BoardReplica, logger: Logger) async throws -> (url: String, server: Task<Void, any Error>) {
+    /// The board's server on loopback for `schools` schools. They all connect from 127.0.0.1,
+    /// so the per-address limit is raised to fit them, as `kcsync board serve
+    /// --connections-per-address` would be for schools behind one address: with the default
+    /// 32, the rest were shed and reconnected over and over while the workload ran.
+    static func startBoard(_ board: BoardReplica, schools: Int, logger: Logger) async throws -> (url: String, server: Task<Void, any Error>) {
         let port = Mutex<Int?>(nil)
-        let app = try buildBoardApplication(board: board, host: "127.0.0.1", port: 0, logger: logger,
+        let guardian = ConnectionGuard(maximumPerAddress: max(32, schools + 8), logger: logger)
+        let app = try buildBoardApplication(board: board, host: "127.0.0.1", port: 0, logger: logger, guardian: guardian,
                                             onServerRunning: { p in port.withLock { $0 = p } })
         let server = Task { try await app.runService() }
         while port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
@@ -107,8 +112,7 @@ extension Bench {
     static func propagation(schools count: Int, seconds: Double, warmup: Double) async throws -> (p50: Double, p99: Double, samples: Int) {
         let dir = try Bench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        var logger = Logger(label: "kcsync.bench")
-        logger.logLevel = .critical
+        let logger = Bench.quietLogger("kcsync.bench")
         let board = try BoardReplica.create(in: dir.appendingPathComponent("board"), board: "41234")
         var schools: [KCReplica] = []
         for i in 0..<count {
@@ -117,7 +121,7 @@ extension Bench {
             try board.register(school: brin, key: school.publicKeyHex)
             schools.append(school)
         }
-        let (url, server) = try await Bench.startBoard(board, logger: logger)
+        let (url, server) = try await Bench.startBoard(board, schools: count, logger: logger)
         defer { server.cancel() }
 
         let notifiers = schools.map { _ in ChangeNotifier() }
