@@ -14,16 +14,20 @@ public final class ConnectionGuard: Sendable {
     public let maximumPerAddress: Int
     /// Seconds from accept until the request head has arrived whole.
     public let headSeconds: Int64
-    /// Seconds a connection may be silent both ways (WebSockets ping every 20 s).
+    /// Seconds a connection may be silent both ways (WebSockets ping every `pingSeconds`).
     public let idleSeconds: Int64
+    /// Seconds between the server's WebSocket pings; a peer whose pong has not been read by
+    /// the next one is disconnected.
+    public let pingSeconds: Int64
     let logger: Logger
     private let open = Mutex<[String: Int]>([:])
     private let shedCount = Atomic<Int>(0)
 
-    public init(maximumPerAddress: Int = 32, headSeconds: Int64 = 10, idleSeconds: Int64 = 90, logger: Logger) {
+    public init(maximumPerAddress: Int = 32, headSeconds: Int64 = 10, idleSeconds: Int64 = 90, pingSeconds: Int64 = 20, logger: Logger) {
         self.maximumPerAddress = maximumPerAddress
         self.headSeconds = headSeconds
         self.idleSeconds = idleSeconds
+        self.pingSeconds = pingSeconds
         self.logger = logger
     }
 

@@ -125,10 +125,10 @@ public struct SessionRunner: Sendable {
         defer { notifier.unsubscribe(subscription) }
         let maximum = session.limits.maximumFrameBytes
         let preAuthMaximum = session.limits.maximumPreAuthFrameBytes
-        // Frames are read one permit at a time: a frame waits to be handled before the next is
-        // read, so the inbound side keeps TCP back-pressure. Before Welcome a message may be
-        // only a small one.
-        let gate = FrameGate(permits: session.limits.maximumQueuedFrames)
+        // Frames are read one permit at a time: past the gate's budget a frame waits to be
+        // handled before the next is read, so the inbound side keeps TCP back-pressure. Before
+        // Welcome a message may be only a small one, and only two wait.
+        let gate = FrameGate(frames: session.limits.maximumQueuedFramesBeforeWelcome)
         let reader = Task {
             var frames = transport.makeReader()
             do {
@@ -138,6 +138,7 @@ public struct SessionRunner: Sendable {
                     switch message {
                     case .binary(let bytes):
                         SessionMetrics.bytesIn.increment(by: bytes.count)
+                        gate.charge(bytes.count)
                         continuation.yield(.frame(bytes))
                     case .text: continuation.yield(.text)
                     }
@@ -336,7 +337,9 @@ public struct SessionRunner: Sendable {
                     SessionMetrics.opened.increment()
                     SessionMetrics.active.increment()
                     established = true
-                    gate.markAuthenticated()
+                    let granted = max(1, scopes.count)
+                    gate.markAuthenticated(frames: session.limits.maximumQueuedFrames * granted,
+                                           bytes: session.limits.maximumQueuedBytes * granted)
                     onEvent(.established(peer, scopes))
                     // (Client) The server's own chain, after the shell had the chance to pin
                     // the board's key from this first contact.
@@ -365,7 +368,7 @@ public struct SessionRunner: Sendable {
                 switch event {
                 case .frame(let bytes):
                     await execute(session.onFrame(bytes, now: now()))
-                    gate.release()
+                    gate.release(bytes.count)
                 case .text:
                     await execute(session.onTextFrame())
                     gate.release()
@@ -414,24 +417,48 @@ public struct SessionRunner: Sendable {
 }
 
 
-/// Permits for reading frames: the reader takes one before each frame, the session gives it
-/// back when the frame is handled. Closing lets a waiting reader go (and read no more).
+/// Permits for reading frames: the reader takes one before each frame and charges the
+/// frame's bytes once it is read; the session gives both back when the frame is handled. While
+/// the frames or the bytes that wait are at their budget, no more is read (TCP back-pressure).
+/// Before `Welcome` the budget is small; once established it holds what an honest peer may
+/// send before it hears back. Closing lets a waiting reader go (and read no more).
 final class FrameGate: Sendable {
     private struct State {
-        var permits: Int
+        var frames = 0
+        var bytes = 0
+        var frameBudget: Int
+        var byteBudget: Int
         var waiting: [CheckedContinuation<Bool, Never>] = []
         var closed = false
         var authenticated = false
+
+        var fits: Bool { frames < frameBudget && bytes < byteBudget }
+
+        /// The waiting reader, if it may read now (its permit taken).
+        mutating func wake() -> [CheckedContinuation<Bool, Never>] {
+            guard !closed, !waiting.isEmpty, fits else { return [] }
+            frames += 1
+            return [waiting.removeFirst()]
+        }
     }
     private let state: Mutex<State>
 
     /// True once the session is established: from then on frames may be large.
     var authenticated: Bool { state.withLock { $0.authenticated } }
 
-    func markAuthenticated() { state.withLock { $0.authenticated = true } }
+    init(frames: Int, bytes: Int = .max) {
+        state = Mutex(State(frameBudget: max(1, frames), byteBudget: max(1, bytes)))
+    }
 
-    init(permits: Int) {
-        state = Mutex(State(permits: max(1, permits)))
+    /// The session is established: frames may be large, and the budgets are the given ones.
+    func markAuthenticated(frames: Int, bytes: Int) {
+        let ready: [CheckedContinuation<Bool, Never>] = state.withLock { state in
+            state.authenticated = true
+            state.frameBudget = max(1, frames)
+            state.byteBudget = max(1, bytes)
+            return state.wake()
+        }
+        for continuation in ready { continuation.resume(returning: true) }
     }
 
     /// Waits for a permit; false once the gate is closed.
@@ -439,8 +466,8 @@ final class FrameGate: Sendable {
         await withCheckedContinuation { continuation in
             let ready: Bool? = state.withLock { state in
                 if state.closed { return false }
-                if state.permits > 0 {
-                    state.permits -= 1
+                if state.waiting.isEmpty, state.fits {
+                    state.frames += 1
                     return true
                 }
                 state.waiting.append(continuation)
@@ -450,16 +477,20 @@ final class FrameGate: Sendable {
         }
     }
 
-    /// Gives a permit back (to a waiting reader, if there is one).
-    func release() {
-        let next: CheckedContinuation<Bool, Never>? = state.withLock { state in
-            if state.waiting.isEmpty {
-                state.permits += 1
-                return nil
-            }
-            return state.waiting.removeFirst()
+    /// The frame read with the last permit holds `bytes`.
+    func charge(_ bytes: Int) {
+        state.withLock { $0.bytes += bytes }
+    }
+
+    /// A frame of `bytes` is handled: its permit and its bytes go back (to a waiting reader, if
+    /// it now fits).
+    func release(_ bytes: Int = 0) {
+        let ready: [CheckedContinuation<Bool, Never>] = state.withLock { state in
+            state.frames = max(0, state.frames - 1)
+            state.bytes = max(0, state.bytes - bytes)
+            return state.wake()
         }
-        next?.resume(returning: true)
+        for continuation in ready { continuation.resume(returning: true) }
     }
 
     /// Ends reading: a waiting reader is let go with false.

@@ -45,10 +45,11 @@ public func buildSyncApplication(
     // by the session under its own limit (small until Welcome).
     let frames = SessionLimits.standard.maximumWireFrameBytes
     // Limits before trust: per-address cap, request-head deadline, idle limit.
+    let guardian = guardian ?? ConnectionGuard(logger: logger)
     let guarded = HTTPServerBuilder.guardedWebSocket(
         webSocketRouter: webSocketRouter,
-        configuration: .init(maxFrameSize: frames, autoPing: .enabled(timePeriod: .seconds(20))),
-        guardian: guardian ?? ConnectionGuard(logger: logger))
+        configuration: .init(maxFrameSize: frames, autoPing: .enabled(timePeriod: .seconds(guardian.pingSeconds))),
+        guardian: guardian)
     return Application(
         responder: HeadAsGet(base: router.buildResponder()),
         server: try tlsChannel.map { try .tls(guarded, configuration: $0) } ?? tls.map { try .tls(guarded, tlsConfiguration: $0) } ?? guarded,

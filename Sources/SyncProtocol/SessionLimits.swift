@@ -8,9 +8,20 @@ public struct SessionLimits: Sendable, Equatable {
     /// The largest WebSocket frame on the wire: a larger message travels in fragments, so the
     /// transport never buffers more than this for one frame.
     public var maximumWireFrameBytes = 64 * 1024
-    /// Frames read from the connection and not yet handled: while they wait, no more are read,
-    /// so a fast sender meets TCP back-pressure instead of filling memory.
-    public var maximumQueuedFrames = 2
+    /// Frames read from the connection and not yet handled before `Welcome` (an honest peer
+    /// has one at a time): while they wait, no more are read, so a fast sender meets TCP
+    /// back-pressure instead of filling memory.
+    public var maximumQueuedFramesBeforeWelcome = 2
+    /// The same after `Welcome`, per scope granted. It holds what an honest peer may send
+    /// before it hears back (``maximumBatchesInFlight`` batches and as many acknowledgements,
+    /// and a few vectors), so an honest peer never meets it: while a session waits for its
+    /// writer, its reader still reads, and with it the WebSocket pings and pongs that only
+    /// reading handles. With two, a board whose writer made a session wait past the ping
+    /// period closed the connection of a school that had answered every ping in time.
+    public var maximumQueuedFrames = 16
+    /// The change bytes of the frames queued after `Welcome`, per scope granted: four full
+    /// batches and their framing. The frame that passes it is read whole, the next waits.
+    public var maximumQueuedBytes = 20 * 1024 * 1024
     /// The most changes in one batch.
     public var maximumBatchChanges = 1_000
     /// The most change bytes in one batch (a single larger change travels alone).
