@@ -435,10 +435,10 @@ final class FrameGate: Sendable {
         var fits: Bool { frames < frameBudget && bytes < byteBudget }
 
         /// The waiting reader, if it may read now (its permit taken).
-        mutating func wake() -> [CheckedContinuation<Bool, Never>] {
-            guard !closed, !waiting.isEmpty, fits else { return [] }
+        mutating func wake() -> CheckedContinuation<Bool, Never>? {
+            guard !closed, !waiting.isEmpty, fits else { return nil }
             frames += 1
-            return [waiting.removeFirst()]
+            return waiting.removeFirst()
         }
     }
     private let state: Mutex<State>
@@ -452,13 +452,13 @@ final class FrameGate: Sendable {
 
     /// The session is established: frames may be large, and the budgets are the given ones.
     func markAuthenticated(frames: Int, bytes: Int) {
-        let ready: [CheckedContinuation<Bool, Never>] = state.withLock { state in
+        let ready = state.withLock { state in
             state.authenticated = true
             state.frameBudget = max(1, frames)
             state.byteBudget = max(1, bytes)
             return state.wake()
         }
-        for continuation in ready { continuation.resume(returning: true) }
+        ready?.resume(returning: true)
     }
 
     /// Waits for a permit; false once the gate is closed.
@@ -485,12 +485,12 @@ final class FrameGate: Sendable {
     /// A frame of `bytes` is handled: its permit and its bytes go back (to a waiting reader, if
     /// it now fits).
     func release(_ bytes: Int = 0) {
-        let ready: [CheckedContinuation<Bool, Never>] = state.withLock { state in
+        let ready = state.withLock { state in
             state.frames = max(0, state.frames - 1)
             state.bytes = max(0, state.bytes - bytes)
             return state.wake()
         }
-        for continuation in ready { continuation.resume(returning: true) }
+        ready?.resume(returning: true)
     }
 
     /// Ends reading: a waiting reader is let go with false.
