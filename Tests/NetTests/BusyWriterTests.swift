@@ -13,10 +13,16 @@ import Testing
 /// A session that waits for its writer (72 schools' batches queued at the board, or a school
 /// storing a long download) still reads: the WebSocket pings and pongs travel between the
 /// frames it reads, so a reader held back by its own session would miss them and the server
-/// would drop a school that answered every ping. With the pings one second apart and the
-/// writer held for four, the session must not end and every change must arrive.
+/// would drop a school that answered every ping. With the writer held for more than three ping
+/// periods, the session must not end and every change must arrive.
+///
+/// The period is four seconds, not one: the whole suite runs in parallel on two cores, and a
+/// test that hogs the cooperative pool for a second (CI saw it) would starve the ping answer
+/// itself. A session that reads nothing while it waits still misses three periods.
 @Suite(.serialized) struct BusyWriterTests {
     typealias Fixture = BoardServerTests.Fixture
+    static let pingSeconds: Int64 = 4
+    static let heldSeconds = 13.0
 
     /// `count` shared trend figures at `school`, one change each: more batches than the four a
     /// session keeps in flight.
@@ -50,7 +56,7 @@ import Testing
                 Thread.sleep(forTimeInterval: seconds)
             }
         }
-        for _ in 0..<500 where !holding.value.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<1_000 where !holding.value.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(10)) }
         let taken = holding.value.load(ordering: .relaxed)
         #expect(taken, "the writer was not taken")
         return held
@@ -60,8 +66,8 @@ import Testing
         let f = try Fixture()
         try BusyWriterTests.shareFigures(f.schoolA, 4_500)
         let sent = try f.schoolA.store.changeCount(f.schoolA.boardScope)
-        try await f.withServer(guardian: ConnectionGuard(pingSeconds: 1, logger: f.logger)) { url in
-            let held = try await BusyWriterTests.holdWriter(f.board.store, seconds: 4)
+        try await f.withServer(guardian: ConnectionGuard(pingSeconds: BusyWriterTests.pingSeconds, logger: f.logger)) { url in
+            let held = try await BusyWriterTests.holdWriter(f.board.store, seconds: BusyWriterTests.heldSeconds)
             let error = await f.sync(f.schoolA, url)
             try await held.value
             #expect(error == nil, "the board ended the session while its writer was busy: \(error ?? "")")
@@ -72,12 +78,12 @@ import Testing
     @Test func aSchoolWaitingForItsWriterKeepsItsConnectionToTheBoard() async throws {
         let f = try Fixture()
         try BusyWriterTests.shareFigures(f.schoolA, 4_500)
-        try await f.withServer(guardian: ConnectionGuard(pingSeconds: 1, logger: f.logger)) { url in
+        try await f.withServer(guardian: ConnectionGuard(pingSeconds: BusyWriterTests.pingSeconds, logger: f.logger)) { url in
             #expect(await f.sync(f.schoolA, url) == nil)
             let shared = try f.board.store.versionVector(f.board.scope)[f.schoolA.store.replicaID]
             #expect(shared >= 4_500)
             // School B downloads them while its own writer is busy (a kc'er saving, a long import).
-            let held = try await BusyWriterTests.holdWriter(f.schoolB.store, seconds: 4)
+            let held = try await BusyWriterTests.holdWriter(f.schoolB.store, seconds: BusyWriterTests.heldSeconds)
             let error = await f.sync(f.schoolB, url)
             try await held.value
             #expect(error == nil, "the board dropped a school that was storing what it sent: \(error ?? "")")
