@@ -18,6 +18,8 @@ public final class MemoryWire: Sendable {
         /// deepest its sender had read when it sent it: the length of the causal chain).
         var readDepth: [End: Int] = [.client: 0, .server: 0]
         var deepest = 0
+        /// Per end: the frames it has taken off the wire.
+        var read: [End: Int] = [.client: 0, .server: 0]
     }
 
     let state = Mutex(State())
@@ -44,6 +46,8 @@ public final class MemoryWire: Sendable {
     public var cut: Bool { state.withLock { $0.cut } }
     /// Round trips: half the longest causal chain of frames, rounded up.
     public var roundTrips: Int { state.withLock { ($0.deepest + 1) / 2 } }
+    /// Frames `end` has read so far (what it holds in memory, as opposed to what waits on the wire).
+    public func framesRead(by end: End) -> Int { state.withLock { $0.read[end]! } }
 
     func send(_ bytes: Data, from end: End) throws {
         let depth: Int? = state.withLock { state in
@@ -62,7 +66,10 @@ public final class MemoryWire: Sendable {
     }
 
     func read(_ end: End, depth: Int) {
-        state.withLock { $0.readDepth[end] = max($0.readDepth[end]!, depth) }
+        state.withLock {
+            $0.readDepth[end] = max($0.readDepth[end]!, depth)
+            $0.read[end]! += 1
+        }
     }
 
     /// What a reader throws once a connection was reset (a TCP RST, not a close).

@@ -177,6 +177,54 @@ public enum SessionLink {
         return server.sentFrames
     }
 
+    /// A hand-made client over an in-memory wire to a session run by `server`: it completes
+    /// the handshake with the real session code (`session`, holding nothing and asking for no
+    /// memberships), then hands `body` the wire to send any frame on, while it keeps reading
+    /// and keeping what the server answers. When `body` returns the connection drops and this
+    /// returns once the server's runner has ended.
+    public static func handmade(_ server: SessionEndpoint, as session: SyncSession,
+                                _ body: @Sendable (HandmadeClient) async throws -> Void) async throws {
+        let wire = MemoryWire()
+        let client = HandmadeClient(wire: wire)
+        let serving = Task { await server.run(over: wire.transport(.server), stopWhenCaughtUp: false) }
+        let transport = wire.transport(.client)
+        let reading = Task {
+            var session = session
+            var reader = transport.makeReader()
+            var pending = session.start(now: SessionRunner.now())
+            var open = false
+            while true {
+                var queue = pending[...]
+                pending = []
+                while let directive = queue.popFirst() {
+                    switch directive {
+                    case .send(let bytes): try? await transport.send(bytes)
+                    case .readMemberships: queue += session.onMemberships([])
+                    case .readVectors(let scopes):
+                        queue += session.onVectors(Dictionary(uniqueKeysWithValues: scopes.map { ($0, VersionVector()) }))
+                        open = true
+                    default: break
+                    }
+                }
+                if open { client.state.withLock { $0.open = true } }
+                guard case .binary(let bytes)? = try? await reader.next(maxSize: .max) else { break }
+                client.state.withLock { $0.received.append(bytes) }
+                if !open { pending = session.onFrame(bytes, now: SessionRunner.now()) }
+            }
+            client.state.withLock { $0.ended = true }
+        }
+        do {
+            try await until(seconds: 60) { client.isOpen || client.hasEnded }
+            try await body(client)
+        } catch {
+            wire.drop()
+            _ = await (serving.value, reading.value)
+            throw error
+        }
+        wire.drop()
+        _ = await (serving.value, reading.value)
+    }
+
     /// Waits (polling every few milliseconds) until `condition` holds; throws after `seconds`.
     public static func until(seconds: Double = 300, _ condition: () throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
@@ -205,4 +253,29 @@ public enum SessionLink {
         guard let decoded = try? Kcsync_V1_Frame(serializedBytes: frame), let kind = decoded.kind else { return nil }
         return String(describing: kind).split(separator: "(").first.map(String.init)
     }
+}
+
+/// The client end of ``SessionLink/handmade(_:as:_:)``: sends what a test crafts and keeps
+/// what the server answers.
+public final class HandmadeClient: Sendable {
+    struct State {
+        var open = false
+        var ended = false
+        var received: [Data] = []
+    }
+    let state = Mutex(State())
+    /// The wire (it counts what each end has read).
+    public let wire: MemoryWire
+
+    init(wire: MemoryWire) { self.wire = wire }
+
+    /// True once the handshake is done and the client's vector sent.
+    public var isOpen: Bool { state.withLock { $0.open } }
+    /// True once the server's side of the connection ended.
+    public var hasEnded: Bool { state.withLock { $0.ended } }
+    /// Every frame the server sent, the handshake's included, in order.
+    public var received: [Data] { state.withLock { $0.received } }
+
+    /// Sends one frame as it is.
+    public func send(_ frame: Data) throws { try wire.send(frame, from: .client) }
 }

@@ -6,6 +6,7 @@ import KCReplica
 import SyncCore
 import SyncNet
 import SyncProtocol
+import SyncTestKit
 @testable import SyncStore
 import Synchronization
 import Testing
@@ -89,5 +90,41 @@ import Testing
             #expect(error == nil, "the board dropped a school that was storing what it sent: \(error ?? "")")
             #expect(try f.schoolB.store.versionVector(f.schoolB.boardScope)[f.schoolA.store.replicaID] == shared)
         }
+    }
+
+    /// The other side of reading on: a registered school that does not wait for its acks (a
+    /// hand-made client speaking with its real key) sends 200 batches while the board's
+    /// writer is busy. The board's session reads no more than its budget (16 frames for the
+    /// one scope it granted) and leaves the rest on the wire, where over TCP they fill the
+    /// sender's socket and stop it; once the writer is free it handles every one, and the
+    /// session is still open.
+    @Test func aSchoolThatFloodsIsReadOnlyAsFarAsItsBudget() async throws {
+        let f = try Fixture()
+        try BusyWriterTests.shareFigures(f.schoolA, 200)
+        let own = try f.schoolA.store.versionVector(f.schoolA.boardScope)[f.schoolA.store.replicaID]
+        let frames = try f.schoolA.store.changes(in: f.schoolA.boardScope, missingFrom: VersionVector()).enumerated().map { i, bytes in
+            FrameForger.changes(scope: f.board.scope, batch: UInt64(i + 1), [try SignedChange(serialized: bytes)])
+        }
+        #expect(frames.count >= 200)
+        let board = try SessionEndpoint(store: f.board.store, role: .server(audience: f.board.scope.name), school: "", board: "41234",
+                                        now: { SessionRunner.now() }, authorize: { _ in [f.board.scope] })
+        let session = SyncSession(role: .client(scopes: [f.board.scope], audience: f.board.scope.name, pinnedServerKey: nil),
+                                  key: f.schoolA.store.key, school: "12AB", board: "41234", nonce: SessionRunner.nonce())
+        try await SessionLink.handmade(board, as: session) { client in
+            let held = try await BusyWriterTests.holdWriter(f.board.store, seconds: 3)
+            let handshake = client.wire.framesRead(by: .server)
+            for frame in frames { try client.send(frame) }
+            try await Task.sleep(for: .seconds(1.5))
+            // The client's own vector may be read after the count above: one frame more.
+            let read = client.wire.framesRead(by: .server) - handshake
+            #expect(read >= SessionLimits.standard.maximumQueuedFrames, "the session stopped reading before its budget")
+            #expect(read <= SessionLimits.standard.maximumQueuedFrames + 1, "the session read \(read) frames while it could handle none")
+            try await held.value
+            try await SessionLink.until(seconds: 120) { FrameForger.ackCount(in: client.received) >= frames.count || client.hasEnded }
+            #expect(!client.hasEnded, "the board ended the session")
+            #expect(client.wire.framesRead(by: .server) - handshake >= frames.count)
+        }
+        #expect(board.error == nil)
+        #expect(try f.board.store.versionVector(f.board.scope)[f.schoolA.store.replicaID] == own)
     }
 }
