@@ -89,16 +89,18 @@ struct Materializer: Sendable {
 
     /// Inserts or updates the entity's row.
     func upsert(_ db: Database, scope: Int64, id: Data, state: EntityState) throws {
-        var arguments: [(any DatabaseValueConvertible)?] = [scope, id, state.isDeleted ? 1 : 0]
+        // Database values, not optional existentials: boxing each argument was a quarter of
+        // the upsert (perf, W5).
+        var arguments: [DatabaseValue] = [scope.databaseValue, id.databaseValue, (state.isDeleted ? 1 : 0).databaseValue]
         arguments.reserveCapacity(schema.fields.count + 4)
         for field in schema.fields {
             switch field.kind {
             case .register: arguments.append(Materializer.databaseValue(state.value(of: field.name)))
-            case .set: arguments.append(Materializer.json(state.elements(of: field.name)))
-            case .text: arguments.append(state.text(of: field.name))
+            case .set: arguments.append(Materializer.json(state.elements(of: field.name)).databaseValue)
+            case .text: arguments.append(state.text(of: field.name).databaseValue)
             }
         }
-        arguments.append(state.serialized())
+        arguments.append(state.serialized().databaseValue)
         let statement = try db.cachedStatement(sql: upsertSQL)
         try statement.execute(arguments: StatementArguments(arguments))
     }
