@@ -58,7 +58,7 @@ extension ReplicaStore {
         try apply(ReplicaStore.decode(serialized), batchScope: scope, strict: false)
     }
 
-    private enum Item: Sendable {
+    enum Item: Sendable {
         /// A change whose form and payload hash passed, with its groups' ops decoded (nil for
         /// an erased group), or the error decoding them gave (judged in the transaction, so
         /// the change is refused there with the rest of its chain).
@@ -230,23 +230,77 @@ extension ReplicaStore {
     /// writer without holding a thread. A blocking wait there, one per session, took both of
     /// this machine's cooperative threads while one batch was written, and starved every
     /// other session's frames and every WebSocket upgrade (W5's retried sessions).
+    ///
+    /// Batches that arrive while the writer is busy (72 schools at a board) wait in one queue
+    /// and are stored a group to a transaction: each judged exactly as in a transaction of its
+    /// own (in a savepoint, after the ones before it), the kept tables brought up to date and
+    /// the transaction committed once for the group. A batch is answered only after the commit.
     public func receive(batch serialized: [Data], in scope: Scope) async throws(SyncError) -> ApplyResult {
         let items = ReplicaStore.decode(serialized)
         let signatures = try verifySignatures(items)
+        let job = IntakeQueue.Job(items: items, signatures: signatures, scope: scope)
         let result: ApplyResult
         do {
-            // In a task of its own: a batch taken in is stored whole even when the session ends
-            // meanwhile (GRDB would interrupt the transaction of a cancelled task, and the
-            // session would log a storage failure for an ordinary disconnect).
-            let write = Task { [writer] in
-                try await writer.write { db in try self.applyTransaction(db, items, signatures: signatures, batchScope: scope, strict: false) }
+            result = try await withCheckedThrowingContinuation { continuation in
+                if intake.enqueue(job, continuation) {
+                    // A batch taken in is stored whole even when its session ends meanwhile: the
+                    // group is written by a task of its own (GRDB would interrupt the transaction
+                    // of a cancelled task, and the session would log a storage failure for an
+                    // ordinary disconnect).
+                    Task.detached { await self.drainIntake() }
+                }
             }
-            result = try await write.value
+        } catch let error as SyncError {
+            throw error
         } catch {
             throw ReplicaStore.storageError("apply changes", error)
         }
         if result.erasures > 0 { truncateLog() }
         return result
+    }
+
+    /// Stores the waiting batches, a group to a transaction, until none waits. The group is
+    /// taken once the writer is this task's: what arrived while it waited goes with it.
+    private func drainIntake() async {
+        let taken = Mutex<[IntakeQueue.Entry]>([])
+        // Only this task takes from the queue: one found waiting is still there once the
+        // writer is ours.
+        while !intake.finishIfEmpty() {
+            var results: [Result<ApplyResult, any Error>]
+            do {
+                results = try await writer.write { db in
+                    guard let group = self.intake.next() else { return [] }
+                    taken.withLock { $0 = group }
+                    var results: [Result<ApplyResult, any Error>] = []
+                    results.reserveCapacity(group.count)
+                    for entry in group {
+                        let job = entry.job
+                        do {
+                            var stored: ApplyResult?
+                            try db.inSavepoint {
+                                stored = try self.applyTransaction(db, job.items, signatures: job.signatures, batchScope: job.scope,
+                                                                   strict: false, refresh: false)
+                                return .commit
+                            }
+                            results.append(.success(stored ?? ApplyResult()))
+                        } catch {
+                            // This batch only: the others of the group are stored.
+                            results.append(.failure(ReplicaStore.storageError("apply changes", error)))
+                        }
+                    }
+                    try self.refreshDerived(db)
+                    return results
+                }
+            } catch {
+                let failed = ReplicaStore.storageError("apply changes", error)
+                results = taken.withLock { $0 }.map { _ in .failure(failed) }
+            }
+            let group = taken.withLock { group in
+                defer { group = [] }
+                return group
+            }
+            for (entry, result) in zip(group, results) { entry.continuation.resume(with: result) }
+        }
     }
 
     private func apply(_ items: [Item], batchScope: Scope?, strict: Bool) throws(SyncError) -> ApplyResult {
@@ -259,7 +313,8 @@ extension ReplicaStore {
     }
 
     /// Judges and stores `items` in the write transaction `db` (see ``receive(_:in:)``).
-    private func applyTransaction(_ db: Database, _ items: [Item], signatures: [Bool?], batchScope: Scope?, strict: Bool) throws -> ApplyResult {
+    private func applyTransaction(_ db: Database, _ items: [Item], signatures: [Bool?], batchScope: Scope?, strict: Bool,
+                                  refresh: Bool = true) throws -> ApplyResult {
         let wall = wallClock()
         let skewCheck = clock.withLock { $0 }
         var result = ApplyResult()
@@ -392,7 +447,7 @@ extension ReplicaStore {
         try working.flush(db, store: self)
         try admission.flush(db)
         result.erasures = working.erasureCount + (try settle(db, tombstones: tombstones))
-        try refreshDerived(db)
+        if refresh { try refreshDerived(db) }
         if newest > .zero {
             clock.withLock { try? $0.observe(newest, wallMillis: wall) }
         }
@@ -507,6 +562,60 @@ enum ChangeName: CustomStringConvertible {
         switch self {
         case .local: "this replica's change"
         case .remote(let replica, let seq, let scope): "change \(replica.hex.prefix(8))/\(seq) in \(scope)"
+        }
+    }
+}
+
+/// Received batches waiting for the writer (see ``ReplicaStore/receive(batch:in:)``).
+final class IntakeQueue: Sendable {
+    struct Job: Sendable {
+        let items: [ReplicaStore.Item]
+        let signatures: [Bool?]
+        let scope: Scope
+        var changes: Int { items.count }
+    }
+    struct Entry: Sendable {
+        let job: Job
+        let continuation: CheckedContinuation<ApplyResult, any Error>
+    }
+    /// The most changes one group stores (at least one batch): what a batch waits for at most.
+    static let groupChanges = 8_000
+
+    private let state = Mutex<(waiting: [Entry], draining: Bool)>(([], false))
+
+    /// Queues `job`; true when no task stores the queue and the caller must start one.
+    func enqueue(_ job: Job, _ continuation: CheckedContinuation<ApplyResult, any Error>) -> Bool {
+        state.withLock { state in
+            state.waiting.append(Entry(job: job, continuation: continuation))
+            defer { state.draining = true }
+            return !state.draining
+        }
+    }
+
+    /// Batches waiting.
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
+
+    /// True when nothing waits: the draining task then ends, and the next batch starts one.
+    func finishIfEmpty() -> Bool {
+        state.withLock { state in
+            if state.waiting.isEmpty { state.draining = false }
+            return !state.draining
+        }
+    }
+
+    /// The next group in arrival order (nil when none waits).
+    func next() -> [Entry]? {
+        state.withLock { state in
+            guard !state.waiting.isEmpty else { return nil }
+            var count = 0, total = 0
+            for entry in state.waiting {
+                if count > 0 && total + entry.job.changes > IntakeQueue.groupChanges { break }
+                count += 1
+                total += entry.job.changes
+            }
+            let group = Array(state.waiting.prefix(count))
+            state.waiting.removeFirst(count)
+            return group
         }
     }
 }

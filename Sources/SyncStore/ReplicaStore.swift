@@ -38,6 +38,8 @@ public final class ReplicaStore: Sendable {
     let vectorCache = VectorCache()
     /// The tables derived from the records that this process keeps (``maintain(_:)``).
     let derived = DerivedTables()
+    /// Received batches waiting for the writer, stored a group to a transaction.
+    let intake = IntakeQueue()
 
     /// Decides whether a group of ops may enter a scope. The kc domain uses it for the AVG rules
     /// (nothing pupil-level or sensitive in a board scope); the engine calls it for local writes

@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncProtocol
+@testable import SyncStore
+import SyncTestKit
+import Synchronization
+import Testing
+
+/// Batches that arrive while the writer is busy are stored a group to a transaction (one
+/// commit, one upkeep of the kept tables), and each is judged exactly as alone: a batch that
+/// is refused takes nothing of the others with it, and each caller hears its own result.
+@Suite struct IntakeTests {
+    /// Counts the commits of the store's writer that stored a change.
+    final class Commits: TransactionObserver, @unchecked Sendable {
+        let count = Atomic<Int>(0)
+        let changed = Atomic<Bool>(false)
+        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { eventKind.tableName == "change" }
+        func databaseDidChange(with event: DatabaseEvent) { changed.store(true, ordering: .relaxed) }
+        func databaseDidCommit(_ db: Database) {
+            if changed.exchange(false, ordering: .relaxed) { count.add(1, ordering: .relaxed) }
+        }
+        func databaseDidRollback(_ db: Database) { changed.store(false, ordering: .relaxed) }
+    }
+
+    @Test func batchesThatWaitAreStoredInOneTransactionEachJudgedAlone() async throws {
+        let receiver = try makeReplica(scopes: [board])
+        let senders = try (0..<4).map { _ in try makeReplica(scopes: [school, board]) }
+        for (i, sender) in senders.enumerated() {
+            for j in 0..<5 { _ = try writeNote(sender, title: "\(i)-\(j)", in: board) }
+        }
+        let batches = try senders.map { try $0.changes(in: board, missingFrom: VersionVector()) }
+        let commits = Commits()
+        try await receiver.writer.write { db in db.add(transactionObserver: commits, extent: .observerLifetime) }
+
+        // The writer is busy (a long local write) until four batches wait, the third of them
+        // for a scope its changes are not of.
+        let holding = Atomic<Bool>(false), release = Atomic<Bool>(false)
+        let held = Task.detached {
+            try await receiver.writer.write { _ in
+                holding.store(true, ordering: .relaxed)
+                while !release.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.005) }
+            }
+        }
+        try await SessionLink.until(seconds: 60) { holding.load(ordering: .relaxed) }
+        let before = commits.count.load(ordering: .relaxed)
+        let arriving = Task {
+            try await withThrowingTaskGroup(of: (Int, ApplyResult).self) { group in
+                for (i, batch) in batches.enumerated() {
+                    group.addTask { (i, try await receiver.receive(batch: batch, in: i == 2 ? school : board)) }
+                }
+                var out: [Int: ApplyResult] = [:]
+                for try await (i, result) in group { out[i] = result }
+                return out
+            }
+        }
+        try await SessionLink.until(seconds: 60) { receiver.intake.waitingCount == batches.count }
+        release.store(true, ordering: .relaxed)
+        let results = try await arriving.value
+        try await held.value
+
+        for i in [0, 1, 3] {
+            #expect(results[i]?.applied == 5 && results[i]?.refused.isEmpty == true, "batch \(i): \(String(describing: results[i]))")
+            #expect(try receiver.versionVector(board)[senders[i].replicaID] == 5)
+        }
+        #expect(results[2]?.applied == 0)
+        #expect(results[2]?.refused.map(\.code) == Array(repeating: "scopeNotAllowed", count: 5))
+        #expect(try receiver.versionVector(board)[senders[2].replicaID] == 0)
+        // One transaction stored the four batches.
+        #expect(commits.count.load(ordering: .relaxed) - before == 1)
+        #expect(try receiver.changeCount(board) == 15)
+    }
+}
