@@ -292,8 +292,14 @@ extension ReplicaStore {
                     return results
                 }
             } catch {
+                // The group fails whole (nothing of it was committed). When the writer failed
+                // before it was taken, it is taken now: the queue must not spin on a broken store.
                 let failed = ReplicaStore.storageError("apply changes", error)
-                results = taken.withLock { $0 }.map { _ in .failure(failed) }
+                let group = taken.withLock { taken in
+                    if taken.isEmpty { taken = intake.next() ?? [] }
+                    return taken
+                }
+                results = group.map { _ in .failure(failed) }
             }
             let group = taken.withLock { group in
                 defer { group = [] }
