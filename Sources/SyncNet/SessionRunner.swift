@@ -262,14 +262,15 @@ public struct SessionRunner: Sendable {
                         queue += session.onStorageFailure("could not read the version vectors: \(error.message)")
                     }
                 case .readChanges(let scope, let missing, let limit):
-                    // Statements learnt meanwhile travel before the changes they vouch for.
-                    if membershipVersion != nil { queue = newMemberships()[...] + queue }
-                    let changes: [Data]
-                    do { changes = try store.changes(in: scope, missingFrom: missing, limit: limit) } catch {
+                    let outgoing: ReplicaStore.Outgoing
+                    do { outgoing = try store.outgoing(in: scope, missingFrom: missing, limit: limit) } catch {
                         queue += session.onStorageFailure("could not read the changes to send: \(error.message)")
                         continue
                     }
-                    let next = session.onChanges(scope, changes)
+                    // Statements learnt meanwhile travel before the changes they vouch for.
+                    if membershipVersion != nil, outgoing.trustVersion != membershipVersion { queue = newMemberships()[...] + queue }
+                    let changes = outgoing.changes
+                    let next = session.onChanges(scope, changes, complete: outgoing.complete)
                     if next.contains(where: { if case .send = $0 { true } else { false } }) {
                         SessionMetrics.changesOut.increment(by: changes.count)
                         onEvent(.sent(scope, changes: changes.count))

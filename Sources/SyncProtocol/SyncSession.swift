@@ -260,8 +260,10 @@ public struct SyncSession: Sendable {
         return out + checkCaughtUp()
     }
 
-    /// The changes read for `scope` after a `.readChanges`.
-    public mutating func onChanges(_ scope: Scope, _ changes: [Data]) -> [Directive] {
+    /// The changes read for `scope` after a `.readChanges`. `complete`: they are all this side
+    /// held for the peer when it read them, so no second read is needed to learn that nothing
+    /// is left (until `onLocalChange` or `onRetry` says there is more).
+    public mutating func onChanges(_ scope: Scope, _ changes: [Data], complete: Bool = false) -> [Directive] {
         guard phase == .open, scopes[scope] != nil else { return [] }
         scopes[scope]!.reading = false
         if changes.isEmpty {
@@ -289,7 +291,9 @@ public struct SyncSession: Sendable {
         scopes[scope]!.nextOutbound += 1
         scopes[scope]!.inFlight.append(number)
         scopes[scope]!.sent = sent
-        scopes[scope]!.exhausted = false
+        // What was read is all there was, and all of it goes in this batch: nothing is left to
+        // read unless something new is said to have committed meanwhile.
+        scopes[scope]!.exhausted = complete && batch.count == changes.count && !scopes[scope]!.dirty
         reportedCaughtUp = false
         var message = Kcsync_V1_Changes()
         message.scope = scope.name
@@ -624,10 +628,11 @@ public struct SyncSession: Sendable {
         return [.ownChainAhead(scope, peerHolds: peer[me], local: local[me])]
     }
 
-    /// Asks for the next batch of `scope` when the window has room and nothing is being read.
+    /// Asks for the next batch of `scope` when the window has room, nothing is being read and
+    /// the last read did not find everything sent already.
     private mutating func pump(_ scope: Scope) -> [Directive] {
         guard phase == .open, let state = scopes[scope], state.peerVector != nil, state.local != nil,
-              !state.reading, state.inFlight.count < limits.maximumBatchesInFlight else { return [] }
+              !state.reading, !state.exhausted, state.inFlight.count < limits.maximumBatchesInFlight else { return [] }
         scopes[scope]!.reading = true
         scopes[scope]!.dirty = false
         return [.readChanges(scope, missingFrom: state.sent, limit: limits.maximumBatchChanges)]

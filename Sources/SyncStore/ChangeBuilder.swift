@@ -272,6 +272,9 @@ extension ReplicaStore {
         let statement = try db.cachedStatement(sql: "INSERT INTO change (scope, replica, seq, timestamp, bytes) VALUES (?, ?, ?, ?, ?)")
         try statement.execute(arguments: [scopeID, replicaRowID, Int64(change.header.seq),
                                           Int64(bitPattern: change.header.timestamp.rawValue), bytes])
+        changeTail.inserted(ChangeTail.Entry(rowid: db.lastInsertedRowID, scope: scopeID, replica: change.header.replica,
+                                             replicaRow: replicaRowID, seq: change.header.seq,
+                                             timestamp: Int64(bitPattern: change.header.timestamp.rawValue), bytes: bytes))
     }
 
     func upsertHead(_ db: Database, scopeID: Int64, replicaRowID: Int64, seq: UInt64, timestamp: Timestamp, hash: [UInt8], seal: [UInt8]) throws {

@@ -275,6 +275,7 @@ extension ReplicaStore {
                     results.reserveCapacity(group.count)
                     for entry in group {
                         let job = entry.job
+                        let mark = self.changeTail.mark()
                         do {
                             var stored: ApplyResult?
                             try db.inSavepoint {
@@ -285,6 +286,7 @@ extension ReplicaStore {
                             results.append(.success(stored ?? ApplyResult()))
                         } catch {
                             // This batch only: the others of the group are stored.
+                            self.changeTail.rollBack(to: mark)
                             results.append(.failure(ReplicaStore.storageError("apply changes", error)))
                         }
                     }

@@ -31,6 +31,7 @@ extension ReplicaStore {
             let erased = change.erase { $0.entity == entity && !$0.operations.contains { if case .erase = $0.kind { true } else { false } } }
             if erased > 0 {
                 try db.execute(sql: "UPDATE change SET bytes = ? WHERE rowid = ?", arguments: [change.serialized(), row["rowid"] as Int64])
+                changeTail.scrubbed()
             }
         }
     }

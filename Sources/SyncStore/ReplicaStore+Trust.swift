@@ -340,14 +340,15 @@ extension ReplicaStore {
     /// Forgets the refusals on `link` whose chains the other side now holds past the refused
     /// change (it got them another way, or accepted them on a later try).
     public func clearRefusals(link: String, direction: String, scope: Scope, heldBy vector: VersionVector) throws(SyncError) {
-        // Read first: most acknowledgements clear nothing, and need no write.
-        let passed = try read { db in
-            try Row.fetchAll(db, sql: "SELECT replica, seq FROM refusal WHERE link = ? AND direction = ? AND scope = ?",
+        // Read first: most acknowledgements clear nothing, and need no write (one statement,
+        // so no transaction: a board reads this for every acknowledgement of every session).
+        let passed = try ReplicaStore.wrap("read refusals") { try writer.unsafeRead { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT replica, seq FROM refusal WHERE link = ? AND direction = ? AND scope = ?"),
                              arguments: [link, direction, scope.name]).compactMap { row -> Data? in
                 guard let replica = ReplicaID(bytes: row["replica"] as Data), vector[replica] >= UInt64(row["seq"] as Int64) else { return nil }
                 return row["replica"] as Data
             }
-        }
+        } }
         guard !passed.isEmpty else { return }
         try ReplicaStore.wrap("clear refusals") {
             try writer.write { db in

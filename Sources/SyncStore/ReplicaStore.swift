@@ -36,6 +36,10 @@ public final class ReplicaStore: Sendable {
     let membershipCache = Mutex<(version: Int64, log: [(id: Int64, bytes: Data)])?>(nil)
     /// The version vectors as last read (see ``VectorCache``).
     let vectorCache = VectorCache()
+    /// The changes this process committed last, for the sessions that push them on (see ``ChangeTail``).
+    let changeTail = ChangeTail()
+    /// The row ids of the scopes, as read (a scope's row is never removed or renumbered).
+    let scopeIDs = Mutex<[Scope: Int64]>([:])
     /// The tables derived from the records that this process keeps (``maintain(_:)``).
     let derived = DerivedTables()
     /// Received batches waiting for the writer, stored a group to a transaction.
@@ -108,6 +112,7 @@ public final class ReplicaStore: Sendable {
         }
         identity = Mutex(key)
         clock = Mutex(HybridLogicalClock(last: Timestamp(rawValue: last)))
+        writer.add(transactionObserver: ChangeTailObserver(changeTail), extent: .databaseLifetime)
     }
 
     /// Opens the replica stored in the file at `path`, in WAL mode with `synchronous=FULL`
@@ -199,11 +204,17 @@ public final class ReplicaStore: Sendable {
     /// The vector of `scope` in the read transaction `db`: the one kept for the log position
     /// of its snapshot (see ``VectorCache``), or read and kept. Never inside a write.
     func versionVector(_ db: Database, scope: Scope) throws -> VersionVector {
+        try positionedVector(db, scope: scope).vector
+    }
+
+    /// The vector of `scope` in the read transaction `db` and the log position (newest rowid
+    /// of `change`) of its snapshot.
+    func positionedVector(_ db: Database, scope: Scope) throws -> (position: Int64, vector: VersionVector) {
         let position = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(rowid) FROM change")) ?? 0
-        if let kept = vectorCache.vector(scope, at: position) { return kept }
+        if let kept = vectorCache.vector(scope, at: position) { return (position, kept) }
         let vector = try ReplicaStore.versionVector(db, scope: scope)
         vectorCache.keep(vector, for: scope, at: position)
-        return vector
+        return (position, vector)
     }
 
     static func versionVector(_ db: Database, scope: Scope) throws -> VersionVector {
@@ -258,38 +269,97 @@ public final class ReplicaStore: Sendable {
             try writer.read { db in
                 guard limit > 0,
                       let scopeID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM scope WHERE name = ?"), arguments: [scope.name]) else { return [] }
-                let ours = try self.versionVector(db, scope: scope)
+                let (position, ours) = try self.positionedVector(db, scope: scope)
                 let missing = ours.missing(from: known)
                 guard !missing.isEmpty else { return [] }
-                if missing.count == 1, let (replica, range) = missing.first {
-                    return try Data.fetchAll(db.cachedStatement(sql: """
-                        SELECT change.bytes FROM change JOIN replica ON replica.id = change.replica
-                        WHERE change.scope = ? AND replica.replica = ? AND change.seq BETWEEN ? AND ?
-                        ORDER BY change.seq LIMIT ?
-                        """), arguments: [scopeID, Data(replica.bytes), range.lowerBound, range.upperBound, limit])
-                }
-                // Several chains: walk the log in clock order from the oldest change missing.
-                var rowIDs: [Int64: ClosedRange<UInt64>] = [:]
-                var start = Int64.max
-                for (replica, range) in missing {
-                    guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                        SELECT replica.id, change.timestamp FROM change JOIN replica ON replica.id = change.replica
-                        WHERE change.scope = ? AND replica.replica = ? AND change.seq = ?
-                        """), arguments: [scopeID, Data(replica.bytes), range.lowerBound]) else { continue }
-                    rowIDs[row[0] as Int64] = range
-                    start = min(start, row[1] as Int64)
-                }
-                var out: [Data] = []
-                let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                    SELECT replica, seq, bytes FROM change WHERE scope = ? AND timestamp >= ? ORDER BY timestamp, replica
-                    """), arguments: [scopeID, start])
-                while out.count < limit, let row = try rows.next() {
-                    guard let range = rowIDs[row[0] as Int64], range.contains(UInt64(row[1] as Int64)) else { continue }
-                    out.append(row[2])
-                }
-                return out
+                // What this process committed last is held in memory: most pushes find it there.
+                if let held = changeTail.changes(scope: scopeID, missing: missing, position: position, limit: limit) { return held }
+                return try self.logChanges(db, scope: scopeID, missing: missing, limit: limit)
             }
         }
+    }
+
+    /// What a session sends its peer next in `scope`: the changes a replica with vector `known`
+    /// lacks (at most `limit`, as ``changes(in:missingFrom:limit:)`` reads them), whether they are
+    /// all it lacks, and the trust version (statements learnt meanwhile go first).
+    public struct Outgoing: Sendable {
+        /// The changes to send, in clock order.
+        public var changes: [Data]
+        /// They are everything the peer lacked when they were read.
+        public var complete: Bool
+        /// `trust.version` when they were read, or later.
+        public var trustVersion: Int64
+    }
+
+    /// The next changes for a peer with vector `known` (see ``Outgoing``). A push of what this
+    /// process committed last costs two indexed reads and no transaction: the log position and
+    /// the trust version, then the vector kept for that position and the changes held in memory
+    /// (``VectorCache``, ``ChangeTail``), which are exact for it. Anything else is read from the
+    /// log in one transaction.
+    public func outgoing(in scope: Scope, missingFrom known: VersionVector, limit: Int) throws(SyncError) -> Outgoing {
+        guard limit > 0 else { return Outgoing(changes: [], complete: false, trustVersion: try trustVersion()) }
+        func total(_ missing: [ReplicaID: ClosedRange<UInt64>]) -> UInt64 { missing.values.reduce(0) { $0 + UInt64($1.count) } }
+        return try ReplicaStore.wrap("read changes") {
+            if let scopeID = scopeIDs.withLock({ $0[scope] }),
+               let fast = try writer.unsafeRead({ db -> Outgoing? in
+                   // Each statement alone reads a committed state; the kept vector and the tail
+                   // are exact for the position read, whatever committed since.
+                   let position = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(rowid) FROM change")) ?? 0
+                   let version = try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM trust")) ?? 0
+                   guard let ours = vectorCache.vector(scope, at: position) else { return nil }
+                   let missing = ours.missing(from: known)
+                   if missing.isEmpty { return Outgoing(changes: [], complete: true, trustVersion: version) }
+                   guard let held = changeTail.changes(scope: scopeID, missing: missing, position: position, limit: limit) else { return nil }
+                   return Outgoing(changes: held, complete: total(missing) <= UInt64(limit), trustVersion: version)
+               }) {
+                return fast
+            }
+            return try writer.read { db in
+                let version = try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM trust")) ?? 0
+                guard let scopeID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM scope WHERE name = ?"), arguments: [scope.name]) else {
+                    return Outgoing(changes: [], complete: true, trustVersion: version)
+                }
+                scopeIDs.withLock { $0[scope] = scopeID }
+                let (position, ours) = try self.positionedVector(db, scope: scope)
+                let missing = ours.missing(from: known)
+                guard !missing.isEmpty else { return Outgoing(changes: [], complete: true, trustVersion: version) }
+                let changes = try changeTail.changes(scope: scopeID, missing: missing, position: position, limit: limit)
+                    ?? self.logChanges(db, scope: scopeID, missing: missing, limit: limit)
+                return Outgoing(changes: changes, complete: total(missing) <= UInt64(limit), trustVersion: version)
+            }
+        }
+    }
+
+    /// The changes of `missing` (per chain) in scope row `scope`, read from the log: one chain in
+    /// seq order, several in clock order from the oldest missing, at most `limit`.
+    func logChanges(_ db: Database, scope scopeID: Int64, missing: [ReplicaID: ClosedRange<UInt64>], limit: Int) throws -> [Data] {
+        if missing.count == 1, let (replica, range) = missing.first {
+            return try Data.fetchAll(db.cachedStatement(sql: """
+                SELECT change.bytes FROM change JOIN replica ON replica.id = change.replica
+                WHERE change.scope = ? AND replica.replica = ? AND change.seq BETWEEN ? AND ?
+                ORDER BY change.seq LIMIT ?
+                """), arguments: [scopeID, Data(replica.bytes), range.lowerBound, range.upperBound, limit])
+        }
+        // Several chains: walk the log in clock order from the oldest change missing.
+        var rowIDs: [Int64: ClosedRange<UInt64>] = [:]
+        var start = Int64.max
+        for (replica, range) in missing {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT replica.id, change.timestamp FROM change JOIN replica ON replica.id = change.replica
+                WHERE change.scope = ? AND replica.replica = ? AND change.seq = ?
+                """), arguments: [scopeID, Data(replica.bytes), range.lowerBound]) else { continue }
+            rowIDs[row[0] as Int64] = range
+            start = min(start, row[1] as Int64)
+        }
+        var out: [Data] = []
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT replica, seq, bytes FROM change WHERE scope = ? AND timestamp >= ? ORDER BY timestamp, replica
+            """), arguments: [scopeID, start])
+        while out.count < limit, let row = try rows.next() {
+            guard let range = rowIDs[row[0] as Int64], range.contains(UInt64(row[1] as Int64)) else { continue }
+            out.append(row[2])
+        }
+        return out
     }
 
     /// The state of one entity, if this replica holds it (nil if unknown or erased).
