@@ -265,18 +265,7 @@ public final class ReplicaStore: Sendable {
     /// is causal order: a record's creation is sent before any edit made after seeing it, so
     /// a receiver can judge who owns what it is asked to change.
     public func changes(in scope: Scope, missingFrom known: VersionVector, limit: Int = .max) throws(SyncError) -> [Data] {
-        try ReplicaStore.wrap("read changes") {
-            try writer.read { db in
-                guard limit > 0,
-                      let scopeID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM scope WHERE name = ?"), arguments: [scope.name]) else { return [] }
-                let (position, ours) = try self.positionedVector(db, scope: scope)
-                let missing = ours.missing(from: known)
-                guard !missing.isEmpty else { return [] }
-                // What this process committed last is held in memory: most pushes find it there.
-                if let held = changeTail.changes(scope: scopeID, missing: missing, position: position, limit: limit) { return held }
-                return try self.logChanges(db, scope: scopeID, missing: missing, limit: limit)
-            }
-        }
+        try outgoing(in: scope, missingFrom: known, limit: limit).changes
     }
 
     /// What a session sends its peer next in `scope`: the changes a replica with vector `known`
