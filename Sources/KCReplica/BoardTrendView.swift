@@ -7,7 +7,8 @@ import SyncStore
 /// The board's merged trend view, kept ready: per scope, subject, period, school, group and
 /// metric one row holding the series as the merged view shows it when that period is asked
 /// for (its points over the window, its direction and signals), updated in the transaction
-/// that applies a figure. A page asking for one subject and one period reads that period's
+/// that applies a figure (or, while received batches keep the writer busy, in a later one:
+/// see ``DerivedTable``). A page asking for one subject and one period reads that period's
 /// rows instead of every figure of the window.
 ///
 /// Triggers on the figures' table note each changed figure's series and period (whoever

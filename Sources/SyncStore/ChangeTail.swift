@@ -75,15 +75,6 @@ final class ChangeTail: Sendable {
         pending.withLock { $0.entries.append(entry) }
     }
 
-    /// How many inserted changes the open transaction holds: a savepoint that rolls back
-    /// returns to this mark.
-    func mark() -> Int { pending.withLock { $0.entries.count } }
-
-    /// A savepoint rolled back: its inserts are undone (and their rowids will be used again).
-    func rollBack(to mark: Int) {
-        pending.withLock { $0.entries.removeSubrange(min(mark, $0.entries.count)...) }
-    }
-
     /// The open transaction rewrote stored changes (an erasure scrubbed them): what is held may
     /// be stale, and nothing of this transaction is taken on.
     func scrubbed() {

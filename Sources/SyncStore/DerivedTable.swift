@@ -9,9 +9,11 @@ import Synchronization
 /// that note what changed (so a change made by any connection is noted, also one that does
 /// not know the table), and `refresh` brings it up to date from those notes. The store runs
 /// `refresh` at the end of every transaction that applies changes or writes a local one,
-/// before the commit: the table moves with the records or not at all. A reader that finds
-/// notes not yet worked off (a writer that does not maintain the table wrote) must not trust
-/// it, and computes from the records instead.
+/// before the commit, so the table moves with the records or not at all; only while received
+/// batches keep waiting for the writer is it run once for many of their transactions (at
+/// least every ``IntakeQueue/upkeepInterval``). A reader that finds notes not yet worked off
+/// (that, or a writer that does not maintain the table) must not trust it, and computes from
+/// the records instead.
 public struct DerivedTable: Sendable {
     /// A name for errors and logs.
     public let name: String

@@ -70,4 +70,70 @@ import Testing
         #expect(commits.count.load(ordering: .relaxed) - before == 1)
         #expect(try receiver.changeCount(board) == 15)
     }
+
+    /// A batch of a group that fails in storage (here a trigger that aborts its change's
+    /// insert, as a full disk would) fails alone: the group's transaction is rolled back and
+    /// each batch is stored again on its own, so the other three are kept, their callers hear
+    /// they were, and the failed one's caller hears a storage error.
+    @Test func aBatchThatFailsInStorageTakesNothingOfTheOthersWithIt() async throws {
+        let receiver = try makeReplica(scopes: [board])
+        let senders = try (0..<4).map { _ in try makeReplica(scopes: [school, board]) }
+        for (i, sender) in senders.enumerated() {
+            for j in 0..<5 { _ = try writeNote(sender, title: "\(i)-\(j)", in: board) }
+        }
+        let batches = try senders.map { try $0.changes(in: board, missingFrom: VersionVector()) }
+        let commits = Commits()
+        let hex = senders[2].replicaID.bytes.map { String(format: "%02x", $0) }.joined()
+        try await receiver.writer.write { db in
+            db.add(transactionObserver: commits, extent: .observerLifetime)
+            try db.execute(sql: """
+                CREATE TEMP TRIGGER failing_disk BEFORE INSERT ON main.change
+                WHEN NEW.replica = (SELECT id FROM main.replica WHERE replica = x'\(hex)')
+                BEGIN SELECT RAISE(ABORT, 'the disk failed'); END
+                """)
+        }
+
+        let holding = Atomic<Bool>(false), release = Atomic<Bool>(false)
+        let held = Task.detached {
+            try await receiver.writer.write { _ in
+                holding.store(true, ordering: .relaxed)
+                while !release.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.005) }
+            }
+        }
+        try await SessionLink.until(seconds: 60) { holding.load(ordering: .relaxed) }
+        let before = commits.count.load(ordering: .relaxed)
+        let arriving = Task {
+            await withTaskGroup(of: (Int, Result<ApplyResult, SyncError>).self) { group in
+                for (i, batch) in batches.enumerated() {
+                    group.addTask {
+                        do throws(SyncError) { return (i, .success(try await receiver.receive(batch: batch, in: board))) } catch { return (i, .failure(error)) }
+                    }
+                }
+                var out: [Int: Result<ApplyResult, SyncError>] = [:]
+                for await (i, result) in group { out[i] = result }
+                return out
+            }
+        }
+        try await SessionLink.until(seconds: 60) { receiver.intake.waitingCount == batches.count }
+        release.store(true, ordering: .relaxed)
+        let results = await arriving.value
+        try await held.value
+
+        for i in [0, 1, 3] {
+            guard case .success(let applied)? = results[i] else { Issue.record("batch \(i): \(String(describing: results[i]))"); continue }
+            #expect(applied.applied == 5 && applied.refused.isEmpty, "batch \(i): \(applied)")
+            #expect(try receiver.versionVector(board)[senders[i].replicaID] == 5)
+        }
+        guard case .failure(let error)? = results[2] else { Issue.record("batch 2 was not refused: \(String(describing: results[2]))"); return }
+        #expect(error.code == .storage)
+        #expect(try receiver.versionVector(board)[senders[2].replicaID] == 0)
+        // The group's transaction stored nothing; three transactions of their own did.
+        #expect(commits.count.load(ordering: .relaxed) - before == 3)
+        #expect(try receiver.changeCount(board) == 15)
+        // What the store sends on is exactly what it holds (the rolled-back group left nothing
+        // behind in the change tail).
+        let held15 = try receiver.changes(in: board, missingFrom: VersionVector())
+        #expect(held15.count == 15)
+        #expect(Set(try held15.map { try SignedChange(serialized: $0).header.replica }) == Set([0, 1, 3].map { senders[$0].replicaID }))
+    }
 }
