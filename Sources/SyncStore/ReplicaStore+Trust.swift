@@ -335,20 +335,30 @@ extension ReplicaStore {
                 }
             }
         }
+        refusalCache.drop(RefusalCache.Key(link: link, direction: direction, scope: scope.name))
     }
 
     /// Forgets the refusals on `link` whose chains the other side now holds past the refused
     /// change (it got them another way, or accepted them on a later try).
     public func clearRefusals(link: String, direction: String, scope: Scope, heldBy vector: VersionVector) throws(SyncError) {
-        // Read first: most acknowledgements clear nothing, and need no write (one statement,
-        // so no transaction: a board reads this for every acknowledgement of every session).
-        let passed = try ReplicaStore.wrap("read refusals") { try writer.unsafeRead { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT replica, seq FROM refusal WHERE link = ? AND direction = ? AND scope = ?"),
-                             arguments: [link, direction, scope.name]).compactMap { row -> Data? in
-                guard let replica = ReplicaID(bytes: row["replica"] as Data), vector[replica] >= UInt64(row["seq"] as Int64) else { return nil }
-                return row["replica"] as Data
-            }
-        } }
+        // Most acknowledgements clear nothing and need no write; the refusals of the link are
+        // kept in memory for a moment (a board asks for every acknowledgement of every session).
+        let key = RefusalCache.Key(link: link, direction: direction, scope: scope.name)
+        let rows: RefusalCache.Rows
+        switch refusalCache.rows(key) {
+        case .kept(let kept):
+            rows = kept
+        case .read(let generation):
+            rows = try ReplicaStore.wrap("read refusals") { try writer.unsafeRead { db in
+                try Row.fetchAll(db.cachedStatement(sql: "SELECT replica, seq FROM refusal WHERE link = ? AND direction = ? AND scope = ?"),
+                                 arguments: [link, direction, scope.name]).map { (replica: $0["replica"] as Data, seq: $0["seq"] as Int64) }
+            } }
+            refusalCache.keep(rows, for: key, readAt: generation)
+        }
+        let passed = rows.compactMap { row -> Data? in
+            guard let replica = ReplicaID(bytes: row.replica), vector[replica] >= UInt64(max(0, row.seq)) else { return nil }
+            return row.replica
+        }
         guard !passed.isEmpty else { return }
         try ReplicaStore.wrap("clear refusals") {
             try writer.write { db in
@@ -358,6 +368,7 @@ extension ReplicaStore {
                 }
             }
         }
+        refusalCache.drop(key)
     }
 
     /// The refusals recorded, newest first (`link` nil: on every link).

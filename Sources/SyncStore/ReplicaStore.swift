@@ -38,6 +38,8 @@ public final class ReplicaStore: Sendable {
     let vectorCache = VectorCache()
     /// The changes this process committed last, for the sessions that push them on (see ``ChangeTail``).
     let changeTail = ChangeTail()
+    /// The refusals of each link as last read (see ``RefusalCache``).
+    let refusalCache = RefusalCache()
     /// The row ids of the scopes, as read (a scope's row is never removed or renumbered).
     let scopeIDs = Mutex<[Scope: Int64]>([:])
     /// The tables derived from the records that this process keeps (``maintain(_:)``).
