@@ -8,7 +8,9 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
 
     /// An empty vector, or one from known entries (zeros are dropped).
     public init(_ entries: [ReplicaID: UInt64] = [:]) {
-        self.entries = entries.filter { $0.value > 0 }
+        // Copied only when there is a zero to drop: a board builds one from every peer's
+        // 200-entry acknowledgement, and the filter hashed every entry again.
+        self.entries = entries.values.contains(0) ? entries.filter { $0.value > 0 } : entries
     }
 
     /// The highest seq held for `replica`, 0 if none.
@@ -19,7 +21,17 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
 
     /// The entrywise maximum: what a replica holds after taking in both.
     public func merged(with other: VersionVector) -> VersionVector {
-        VersionVector(entries.merging(other.entries, uniquingKeysWith: max))
+        var out = self
+        out.merge(other)
+        return out
+    }
+
+    /// Takes in `other` (the entrywise maximum), in place: only the entries that grow are
+    /// written.
+    public mutating func merge(_ other: VersionVector) {
+        for (replica, seq) in other.entries where entries[replica, default: 0] < seq {
+            entries[replica] = seq
+        }
     }
 
     /// True when this vector holds everything `other` holds.

@@ -576,9 +576,9 @@ public struct SyncSession: Sendable {
             refusals.append(refusal)
         }
         scopes[scope]!.inFlight.removeFirst()
-        scopes[scope]!.peerVector = (scopes[scope]!.peerVector ?? VersionVector()).merged(with: vector)
+        if scopes[scope]!.peerVector == nil { scopes[scope]!.peerVector = vector } else { scopes[scope]!.peerVector!.merge(vector) }
         // What the peer got meanwhile from elsewhere need not be sent either.
-        scopes[scope]!.sent = scopes[scope]!.sent.merged(with: vector)
+        scopes[scope]!.sent.merge(vector)
         var out: [Directive] = refusals.isEmpty ? [] : [.refused(scope, refusals)]
         out.append(.peerHolds(scope, vector))
         return out + pump(scope) + checkCaughtUp()
@@ -686,13 +686,13 @@ public struct SyncSession: Sendable {
     /// arithmetic is done on them.
     static func vector(_ entries: [Kcsync_V1_VectorEntry]) -> VersionVector? {
         guard entries.count <= Limits.maximumVectorEntries else { return nil }
-        var vector = VersionVector()
+        // One hash per entry: room made first, a repeated replica found by the insert itself.
+        var held = [ReplicaID: UInt64](minimumCapacity: entries.count)
         for entry in entries {
             guard let replica = ReplicaID(bytes: entry.replica), entry.seq >= 1, entry.seq <= Limits.maximumSeq,
-                  vector[replica] == 0 else { return nil }
-            vector[replica] = entry.seq
+                  held.updateValue(entry.seq, forKey: replica) == nil else { return nil }
         }
-        return vector
+        return VersionVector(held)
     }
 
     /// How many changes `local` lacks of those in `peer` (saturating: a count, never a trap).
