@@ -157,10 +157,12 @@ public final class ReplicaStore: Sendable {
                 // thousands of changes read the pages it had just changed back through pread
                 // (W5's intake: 284,694 preads in 20 s of it, 34,654 in 15 s with this).
                 try db.execute(sql: "PRAGMA cache_size = -65536")
-                // Statement journals (each savepoint's copy of the pages it changes, so one
-                // batch of a group can roll back alone) and temporary tables in memory: in a
-                // file in /var/tmp they were two thirds of the board's page writes during an
-                // intake, and left copies of stored content on disk outside the replica.
+                // Statement journals (the copy of the pages a statement changes, so a statement
+                // that fails halfway can be undone inside its transaction) and temporary tables
+                // in memory: in a file in /var/tmp they were two thirds of the board's page
+                // writes during an intake (then with a savepoint per batch, which made every
+                // statement journal its pages), and left copies of stored content on disk
+                // outside the replica.
                 try db.execute(sql: "PRAGMA temp_store = MEMORY")
             }
         }
