@@ -23,18 +23,19 @@ import Testing
         func databaseDidRollback(_ db: Database) { changed.store(false, ordering: .relaxed) }
     }
 
-    @Test func batchesThatWaitAreStoredInOneTransactionEachJudgedAlone() async throws {
-        let receiver = try makeReplica(scopes: [board])
+    /// Four senders with five shared notes each, and what each would send the receiver.
+    func fourSenders() throws -> (senders: [ReplicaStore], batches: [[Data]]) {
         let senders = try (0..<4).map { _ in try makeReplica(scopes: [school, board]) }
         for (i, sender) in senders.enumerated() {
             for j in 0..<5 { _ = try writeNote(sender, title: "\(i)-\(j)", in: board) }
         }
-        let batches = try senders.map { try $0.changes(in: board, missingFrom: VersionVector()) }
-        let commits = Commits()
-        try await receiver.writer.write { db in db.add(transactionObserver: commits, extent: .observerLifetime) }
+        return (senders, try senders.map { try $0.changes(in: board, missingFrom: VersionVector()) })
+    }
 
-        // The writer is busy (a long local write) until four batches wait, the third of them
-        // for a scope its changes are not of.
+    /// Each batch received in its scope while the receiver's writer is busy (a long local
+    /// write) until all of them wait; each caller's result, by batch.
+    func receiveWhileTheWriterIsHeld(_ receiver: ReplicaStore, _ batches: [[Data]], scopes: [Scope]) async throws
+        -> [Int: Result<ApplyResult, SyncError>] {
         let holding = Atomic<Bool>(false), release = Atomic<Bool>(false)
         let held = Task.detached {
             try await receiver.writer.write { _ in
@@ -43,21 +44,33 @@ import Testing
             }
         }
         try await SessionLink.until(seconds: 60) { holding.load(ordering: .relaxed) }
-        let before = commits.count.load(ordering: .relaxed)
         let arriving = Task {
-            try await withThrowingTaskGroup(of: (Int, ApplyResult).self) { group in
+            await withTaskGroup(of: (Int, Result<ApplyResult, SyncError>).self) { group in
                 for (i, batch) in batches.enumerated() {
-                    group.addTask { (i, try await receiver.receive(batch: batch, in: i == 2 ? school : board)) }
+                    group.addTask {
+                        do throws(SyncError) { return (i, .success(try await receiver.receive(batch: batch, in: scopes[i]))) } catch { return (i, .failure(error)) }
+                    }
                 }
-                var out: [Int: ApplyResult] = [:]
-                for try await (i, result) in group { out[i] = result }
+                var out: [Int: Result<ApplyResult, SyncError>] = [:]
+                for await (i, result) in group { out[i] = result }
                 return out
             }
         }
         try await SessionLink.until(seconds: 60) { receiver.intake.waitingCount == batches.count }
         release.store(true, ordering: .relaxed)
-        let results = try await arriving.value
+        let results = await arriving.value
         try await held.value
+        return results
+    }
+
+    @Test func batchesThatWaitAreStoredInOneTransactionEachJudgedAlone() async throws {
+        let receiver = try makeReplica(scopes: [board])
+        let (senders, batches) = try fourSenders()
+        let commits = Commits()
+        try await receiver.writer.write { db in db.add(transactionObserver: commits, extent: .observerLifetime) }
+        let before = commits.count.load(ordering: .relaxed)
+        // The third batch is for a scope its changes are not of.
+        let results = try await receiveWhileTheWriterIsHeld(receiver, batches, scopes: [board, board, school, board]).mapValues { try $0.get() }
 
         for i in [0, 1, 3] {
             #expect(results[i]?.applied == 5 && results[i]?.refused.isEmpty == true, "batch \(i): \(String(describing: results[i]))")
@@ -77,11 +90,7 @@ import Testing
     /// they were, and the failed one's caller hears a storage error.
     @Test func aBatchThatFailsInStorageTakesNothingOfTheOthersWithIt() async throws {
         let receiver = try makeReplica(scopes: [board])
-        let senders = try (0..<4).map { _ in try makeReplica(scopes: [school, board]) }
-        for (i, sender) in senders.enumerated() {
-            for j in 0..<5 { _ = try writeNote(sender, title: "\(i)-\(j)", in: board) }
-        }
-        let batches = try senders.map { try $0.changes(in: board, missingFrom: VersionVector()) }
+        let (senders, batches) = try fourSenders()
         let commits = Commits()
         let hex = senders[2].replicaID.bytes.map { String(format: "%02x", $0) }.joined()
         try await receiver.writer.write { db in
@@ -93,31 +102,8 @@ import Testing
                 """)
         }
 
-        let holding = Atomic<Bool>(false), release = Atomic<Bool>(false)
-        let held = Task.detached {
-            try await receiver.writer.write { _ in
-                holding.store(true, ordering: .relaxed)
-                while !release.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.005) }
-            }
-        }
-        try await SessionLink.until(seconds: 60) { holding.load(ordering: .relaxed) }
         let before = commits.count.load(ordering: .relaxed)
-        let arriving = Task {
-            await withTaskGroup(of: (Int, Result<ApplyResult, SyncError>).self) { group in
-                for (i, batch) in batches.enumerated() {
-                    group.addTask {
-                        do throws(SyncError) { return (i, .success(try await receiver.receive(batch: batch, in: board))) } catch { return (i, .failure(error)) }
-                    }
-                }
-                var out: [Int: Result<ApplyResult, SyncError>] = [:]
-                for await (i, result) in group { out[i] = result }
-                return out
-            }
-        }
-        try await SessionLink.until(seconds: 60) { receiver.intake.waitingCount == batches.count }
-        release.store(true, ordering: .relaxed)
-        let results = await arriving.value
-        try await held.value
+        let results = try await receiveWhileTheWriterIsHeld(receiver, batches, scopes: Array(repeating: board, count: 4))
 
         for i in [0, 1, 3] {
             guard case .success(let applied)? = results[i] else { Issue.record("batch \(i): \(String(describing: results[i]))"); continue }
