@@ -272,7 +272,7 @@ extension ReplicaStore {
     /// journal at each statement's end (13.5% of the writer's samples in W5, in one loop).
     private func drainIntake() async {
         let taken = Mutex<[IntakeQueue.Entry]>([])
-        nonisolated(unsafe) var lastUpkeep = ContinuousClock.now
+        let lastUpkeep = Mutex(ContinuousClock.now)
         // Only this task takes from the queue: one found waiting is still there once the
         // writer is ours.
         while !intake.finishIfEmpty() {
@@ -294,9 +294,9 @@ extension ReplicaStore {
                     // per group read the same window again for every figure (a fifth of the
                     // writer's samples in W5). Readers meanwhile see notes not worked off and
                     // compute from the records.
-                    if self.intake.waitingCount == 0 || ContinuousClock.now - lastUpkeep >= IntakeQueue.upkeepInterval {
+                    if self.intake.waitingCount == 0 || ContinuousClock.now - lastUpkeep.withLock({ $0 }) >= IntakeQueue.upkeepInterval {
                         try self.refreshDerived(db)
-                        lastUpkeep = ContinuousClock.now
+                        lastUpkeep.withLock { $0 = ContinuousClock.now }
                     }
                     return results
                 }

@@ -68,6 +68,19 @@ import Testing
         let (senders, batches) = try fourSenders()
         let commits = Commits()
         try await receiver.writer.write { db in db.add(transactionObserver: commits, extent: .observerLifetime) }
+        // A kept table noting every stored change: the group that leaves nobody waiting
+        // brings it up to date before its commit.
+        let refreshes = Atomic<Int>(0)
+        try receiver.maintain(DerivedTable(name: "stored changes noted", install: { db in
+            try db.execute(sql: """
+                CREATE TABLE noted (seq INTEGER);
+                CREATE TRIGGER noting AFTER INSERT ON change BEGIN INSERT INTO noted VALUES (NEW.seq); END
+                """)
+        }, refresh: { db in
+            refreshes.add(1, ordering: .relaxed)
+            try db.execute(sql: "DELETE FROM noted")
+        }))
+        let refreshesBefore = refreshes.load(ordering: .relaxed)
         let before = commits.count.load(ordering: .relaxed)
         // The third batch is for a scope its changes are not of.
         let results = try await receiveWhileTheWriterIsHeld(receiver, batches, scopes: [board, board, school, board]).mapValues { try $0.get() }
@@ -82,6 +95,9 @@ import Testing
         // One transaction stored the four batches.
         #expect(commits.count.load(ordering: .relaxed) - before == 1)
         #expect(try receiver.changeCount(board) == 15)
+        // Its upkeep ran once, and left nothing noted.
+        #expect(refreshes.load(ordering: .relaxed) - refreshesBefore == 1)
+        #expect(try receiver.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM noted") } == 0)
     }
 
     /// A batch of a group that fails in storage (here a trigger that aborts its change's
