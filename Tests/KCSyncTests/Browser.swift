@@ -81,6 +81,22 @@ final class Browser {
     /// The page's HTML as the browser holds it.
     func source() throws -> String { try #require(try Browser.command("GET", "\(base)/session/\(session)/source", nil)["value"] as? String) }
 
+    /// Waits up to `seconds` until the browser is at `url` with that page loaded: a click on a
+    /// form's button may return while the browser is still on the page it is leaving (CI read
+    /// the login page's source after the click that left it). False when it never got there.
+    func waitForPage(_ url: String, seconds: Double = 30) throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try self.url() == url,
+               try Browser.command("POST", "\(base)/session/\(session)/execute/sync", ["script": "return document.readyState", "args": []])["value"]
+                as? String == "complete" {
+                return true
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return false
+    }
+
     /// The address the browser is at.
     func url() throws -> String { try #require(try Browser.command("GET", "\(base)/session/\(session)/url", nil)["value"] as? String) }
 

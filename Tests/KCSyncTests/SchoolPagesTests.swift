@@ -77,7 +77,7 @@ import Testing
         try browser.open(link)
         try accessible("the login link's page")
         try browser.click("#inloggen")
-        #expect(try await EndToEndTests.eventually(30) { try browser.url() == base + "/" })
+        #expect(try browser.waitForPage(base + "/"))
         var page = try browser.source()
         #expect(page.contains("Ingelogd als Anne de Vries") && page.contains("Vandaag"), "\(page.prefix(500))")
         try accessible("Vandaag")
